@@ -1,0 +1,168 @@
+"""The adapter interface actions and gateway read the shop through, and the sample store.
+
+A real platform (Shopify, WooCommerce) gets its own ShopStore subclass mapping its API into
+shop.models; nothing in actions/ or handoff/ changes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from shop.catalog import BY_SKU, PRODUCTS
+from shop.models import (Customer, Order, OrderLine, Product, Refund, Shipment,
+                         ShipmentEvent)
+from shop.policy import Policies, load_policies
+
+ORDER_ID_RE = re.compile(r"^(?:XB)?-?\s*(\d{6})$", re.IGNORECASE)
+
+
+def normalize_order_id(raw: str) -> str | None:
+    """'xb204518', '#XB-204518', '204518' -> 'XB-204518'; anything else -> None."""
+    cleaned = raw.strip().lstrip("#").replace(" ", "").upper()
+    match = ORDER_ID_RE.match(cleaned)
+    return f"XB-{match.group(1)}" if match else None
+
+
+class ShopStore(ABC):
+    """Read access to orders, customers, products and policies."""
+
+    policies: Policies
+
+    @abstractmethod
+    def now(self) -> datetime: ...
+
+    @abstractmethod
+    def get_order(self, order_id: str) -> Order | None: ...
+
+    @abstractmethod
+    def orders_for_email(self, email: str) -> list[Order]: ...
+
+    @abstractmethod
+    def all_orders(self) -> list[Order]: ...
+
+    def verify(self, order_id: str, email: str) -> Order | None:
+        """The order when `email` is the order's email; None otherwise (no hint which part)."""
+        normalized = normalize_order_id(order_id)
+        order = self.get_order(normalized) if normalized else None
+        given = email.strip().lower().encode()
+        expected = (order.email.lower() if order else "x" * len(given)).encode()
+        ok = hmac.compare_digest(given, expected)
+        return order if (order and ok) else None
+
+    def customer(self, email: str) -> Customer | None:
+        orders = [o for o in self.orders_for_email(email) if o.status != "cancelled"]
+        if not orders:
+            return None
+        fx = self.policies.fx_per_usd
+        value = sum(o.total / fx[o.currency] for o in orders)
+        return Customer(email=orders[0].email, name=orders[0].customer_name,
+                        country=orders[0].country, orders_count=len(orders),
+                        lifetime_value_usd=round(value, 2))
+
+    def product(self, sku: str) -> Product | None:
+        return BY_SKU.get(sku)
+
+    def products(self) -> tuple[Product, ...]:
+        return PRODUCTS
+
+    def find_product(self, text: str) -> Product | None:
+        """The catalogue product whose name shares the most words with `text`."""
+        words = set(re.findall(r"\w+", text.lower()))
+        best, best_score = None, 0
+        for product in PRODUCTS:
+            name_words = set(re.findall(r"\w+", product.name.lower()))
+            score = len(words & name_words)
+            if score > best_score:
+                best, best_score = product, score
+        return best
+
+
+def _dt(raw: str | None, shift: timedelta) -> datetime | None:
+    return datetime.fromisoformat(raw) + shift if raw else None
+
+
+def _order(raw: dict[str, Any], shift: timedelta) -> Order:
+    shipment = None
+    if raw.get("shipment"):
+        s = raw["shipment"]
+        shipment = Shipment(
+            carrier=s["carrier"], service=s["service"], tracking_number=s["tracking_number"],
+            events=tuple(ShipmentEvent(at=_dt(e["at"], shift), code=e["code"],  # type: ignore[arg-type]
+                                       place=e["place"], country=e["country"])
+                         for e in s["events"]),
+        )
+    return Order(
+        order_id=raw["order_id"], email=raw["email"], customer_name=raw["customer_name"],
+        country=raw["country"], currency=raw["currency"],
+        lines=tuple(OrderLine(sku=x["sku"], name=x["name"], quantity=x["quantity"],
+                              unit_price=x["unit_price"], size=x.get("size"),
+                              color=x.get("color")) for x in raw["lines"]),
+        total=raw["total"], placed_at=_dt(raw["placed_at"], shift),  # type: ignore[arg-type]
+        ship_by=_dt(raw["ship_by"], shift),  # type: ignore[arg-type]
+        status=raw["status"], shipping_service=raw["shipping_service"],
+        address=raw["address"], shipment=shipment,
+        refunds=tuple(Refund(amount=r["amount"], status=r["status"], method=r["method"],
+                             created_at=_dt(r["created_at"], shift),  # type: ignore[arg-type]
+                             completed_at=_dt(r.get("completed_at"), shift),
+                             reason=r.get("reason", "")) for r in raw["refunds"]),
+        payment_method=raw.get("payment_method", "card"),
+        payment_captures=raw.get("payment_captures", 1),
+    )
+
+
+class SampleStore(ShopStore):
+    """The generated demo shop, held in memory; dates shifted so the anchor is `now`."""
+
+    def __init__(self, data: dict[str, Any], now: datetime | None = None,
+                 policies: Policies | None = None) -> None:
+        anchor = datetime.fromisoformat(data["anchor"])
+        self._now = now or datetime.now(timezone.utc)
+        shift = self._now - anchor
+        self.policies = policies or load_policies()
+        self._orders = {o["order_id"]: _order(o, shift) for o in data["orders"]}
+        self.scenarios = {o["order_id"]: o.get("scenario", "") for o in data["orders"]}
+        self._by_email: dict[str, list[Order]] = {}
+        for order in self._orders.values():
+            self._by_email.setdefault(order.email.lower(), []).append(order)
+
+    @classmethod
+    def from_file(cls, path: Path, now: datetime | None = None) -> SampleStore:
+        return cls(json.loads(path.read_text(encoding="utf-8")), now=now)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def get_order(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    def orders_for_email(self, email: str) -> list[Order]:
+        return list(self._by_email.get(email.strip().lower(), []))
+
+    def all_orders(self) -> list[Order]:
+        return list(self._orders.values())
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("SHOP_DATA", Path(__file__).resolve().parent.parent
+                               / "var" / "shop" / "sample_store.json"))
+
+
+def load_store(path: Path | None = None) -> ShopStore:
+    """Open the configured store; generates the sample store on first use if missing."""
+    kind = os.environ.get("SHOP_STORE", "sample")
+    if kind != "sample":
+        raise ValueError(f"unknown SHOP_STORE {kind!r}: only 'sample' ships with this build")
+    path = path or default_store_path()
+    if not path.exists():
+        from shop.generate import generate
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(generate(), ensure_ascii=False), encoding="utf-8")
+    return SampleStore.from_file(path)
