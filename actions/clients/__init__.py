@@ -1,0 +1,1 @@
+"""Clients of outside state the actions use: the shop store, Redis-backed cases and limits."""

@@ -1,0 +1,1 @@
+"""Rasa-side Python shared with the gateway: language detection, tokenization, entity rules."""

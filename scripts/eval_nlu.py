@@ -1,0 +1,109 @@
+"""Evaluate a trained model on the held-out sets tests/nlu/<lang>.yml (never in training).
+
+    python scripts/eval_nlu.py [--model models/x.tar.gz] [--out results/nlu_eval.json] [lang ...]
+
+Prints intent accuracy and macro-F1 per language plus the most confused intent pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.check_nlu import read_examples  # noqa: E402
+
+
+def latest_model(models_dir: Path = ROOT / "models") -> Path:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit(f"no model in {models_dir}: run `make model` first")
+    return models[-1]
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    labels = {g for g, _ in pairs}
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+async def evaluate(model: Path, langs: list[str]) -> dict:
+    import logging
+
+    from rasa.core.agent import Agent
+
+    for name in ("rasa", "tensorflow", "absl", "bot"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    agent = Agent.load(str(model))
+    report: dict = {"model": model.name, "languages": {}}
+    for lang in langs:
+        examples = read_examples(ROOT / "tests" / "nlu" / f"{lang}.yml")
+        pairs: list[tuple[str, str]] = []
+        raw_pairs: list[tuple[str, str]] = []  # the classifier's top intent, before fallback
+        started = time.perf_counter()
+        for gold, texts in examples.items():
+            for text in texts:
+                parsed = await agent.parse_message(plain_text(text))
+                pairs.append((gold, parsed["intent"]["name"]))
+                ranking = [r["name"] for r in parsed.get("intent_ranking", [])
+                           if r["name"] != "nlu_fallback"]
+                raw_pairs.append((gold, ranking[0] if ranking else "nlu_fallback"))
+        elapsed = time.perf_counter() - started
+        confused = Counter((g, p) for g, p in pairs if g != p)
+        report["languages"][lang] = {
+            "examples": len(pairs),
+            "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
+            "macro_f1": round(macro_f1(pairs), 4),
+            "classifier_accuracy": round(sum(g == p for g, p in raw_pairs) / len(pairs), 4),
+            "classifier_macro_f1": round(macro_f1(raw_pairs), 4),
+            "fallback_rate": round(sum(p == "nlu_fallback" for _, p in pairs) / len(pairs), 4),
+            "ms_per_message": round(elapsed / len(pairs) * 1000, 2),
+            "confused": [f"{g} -> {p} ({n})" for (g, p), n in confused.most_common(5)],
+        }
+    return report
+
+
+def plain_text(example: str) -> str:
+    import re
+
+    return re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", example)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("langs", nargs="*")
+    args = parser.parse_args()
+    langs = args.langs or sorted(p.stem for p in (ROOT / "tests" / "nlu").glob("*.yml"))
+    report = asyncio.run(evaluate(args.model or latest_model(), langs))
+    for lang, r in report["languages"].items():
+        print(f"{lang}: accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
+              f"classifier-F1 {r['classifier_macro_f1']:.3f}  fallback {r['fallback_rate']:.2f}  "
+              f"({r['examples']} held-out, {r['ms_per_message']} ms/msg)  "
+              f"top confusions: {', '.join(r['confused'][:3]) or '-'}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
