@@ -56,6 +56,10 @@ class Ctx:
     def build(cls, tracker: Tracker, dispatcher: CollectingDispatcher) -> Ctx:
         ctx = cls(tracker, dispatcher)
         ctx.lang = resolve_language(tracker)
+        # tells the gateway what the bot understood (kept in the transcript for trainers)
+        dispatcher.utter_message(json_message={"nlu": {
+            "intent": ctx.intent, "language": ctx.lang,
+            "confidence": (tracker.latest_message.get("intent") or {}).get("confidence")}})
         if ctx.lang != tracker.get_slot("language"):
             ctx.events.append(SlotSet("language", ctx.lang))
         return ctx

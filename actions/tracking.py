@@ -24,10 +24,16 @@ def describe_scan(ctx: Ctx, order: Order, a: TrackingAssessment) -> dict[str, st
              "carrier": order.shipment.carrier if order.shipment else "",
              "tracking": order.shipment.tracking_number if order.shipment else ""}
     if a.leg:
-        facts.update(p10=str(days(a.leg.p10)), p90=str(days(a.leg.p90)))
+        facts.update(zip(("p10", "p90"), day_range(a.leg.p10, a.leg.p90)))
     if a.window:
         facts.update(start=fmt.date(a.window[0]), end=fmt.date(a.window[1]))
     return facts
+
+
+def day_range(low: float, high: float) -> tuple[str, str]:
+    """Whole days for a 'low–high days' phrase; never a '1–1' range."""
+    lo = days(low)
+    return str(lo), str(max(days(high), lo + 1))
 
 
 def processing_range(order: Order) -> tuple[int, int]:
@@ -59,8 +65,8 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
     if a.state == "customs_hold":
         after = shop.route_stats().leg(order.shipment.carrier, order.country,  # type: ignore[union-attr]
                                        "customs_cleared")
-        facts.update(p10=str(days(after.p10)) if after else "2",
-                     p90=str(days(after.p90)) if after else "5")
+        facts.update(zip(("p10", "p90"), day_range(after.p10, after.p90) if after
+                         else ("2", "5")))
     if a.state == "returned_to_sender":
         ctx.say("track_returned", buttons=ctx.yes_no(), **facts)
         ctx.offer("reship", order_id=order.order_id)

@@ -20,23 +20,23 @@ LATIN_CANDIDATES = ("en", "es", "fr", "de", "it", "pt", "vi", "nl", "pl", "tr", 
 # Distinctive everyday words per language: decisive on 1-3 word messages where n-gram
 # statistics alone guess wrong ("hola", "danke", "cadê"). Unaccented spellings included.
 LEXICON: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
-    "en": "where is my the order parcel package hi hello hey thanks thank you please refund "
+    "en": "to for and of you your with this that does will are was get got from about ordered tax import shipping delivery item items any just please where is my the order parcel package hi hello hey thanks thank you please refund "
           "return when still received didn't haven't hasn't yet what why how can size wrong "
           "broken arrived want cancel address need help human agent scam it's i'm",
-    "es": "dónde donde está esta mi pedido paquete hola gracias por favor todavía todavia "
+    "es": "el los las del pero porque hasta nada puedo mis sus desde hace días semanas envío impuesto aduana dónde donde está esta mi pedido paquete hola gracias por favor todavía todavia "
           "cuándo cuando reembolso devolución devolucion talla quiero estafa envío envio "
           "llegó llego llegado ya también tengo necesito hablar persona muchas buenas "
           "qué cómo como usted ustedes dinero",
-    "fr": "où mon ma mes commande colis bonjour merci pas encore reçu recu je remboursement "
+    "fr": "les des une avec pour mais depuis jours semaines rien suis avez êtes ai douane taxe où mon ma mes commande colis bonjour merci pas encore reçu recu je remboursement "
           "retour taille quand pourquoi svp bjr arnaque livraison toujours aucune nouvelle "
           "c'est est-ce vous j'ai n'ai d'une veux parler quelqu'un argent",
-    "de": "wo ist mein meine paket bestellung hallo danke nicht noch bekommen wann ich "
+    "de": "und mit für von den dem ein eine einen seit tagen wochen nichts bin haben sind zoll steuer wo ist mein meine paket bestellung hallo danke nicht noch bekommen wann ich "
           "rückerstattung größe groesse grösse betrug sendung lieferung bitte warum schon "
           "kein keine geld zurück zurueck habe möchte moechte sprechen mensch",
-    "it": "dov'è dove mio mia ordine pacco ciao grazie ancora arrivato quando rimborso reso "
+    "it": "il gli della delle con per ma perché da giorni settimane nulla sono ho hanno dogana tasse dov'è dove mio mia ordine pacco ciao grazie ancora arrivato quando rimborso reso "
           "taglia perché perche spedizione è sono ho voglio soldi truffa buongiorno niente "
           "nn cmq xké parlare operatore",
-    "pt": "onde meu minha pedido encomenda olá ola oi obrigado obrigada não nao ainda chegou "
+    "pt": "os das dos uma com para mas porque desde dias semanas nada sou tenho têm alfândega taxa onde meu minha pedido encomenda olá ola oi obrigado obrigada não nao ainda chegou "
           "quando reembolso devolução devolucao tamanho cadê cade você vc golpe entrega "
           "dinheiro quero falar atendente recebi estou já ja tá",
     "vi": "tôi toi đơn don hàng hang ở đâu dau chưa chua nhận nhan được duoc cảm ơn cam xin "
@@ -157,8 +157,9 @@ def choose(previous: str | None, detection: Detection, hint: str | None = None) 
     if detection.language is None:
         return previous or hint_lang or "en"
     if previous is None:
-        if not detection.reliable and not is_native(detection.language):
-            return hint_lang or "en"  # "ok" is not Slovak
+        if not detection.reliable and (detection.method != "lexicon"
+                                       or not is_native(detection.language)):
+            return hint_lang or "en"  # "ok" is not Slovak; "hola" is Spanish
         if detection.confidence < 0.5 and hint_lang:
             return hint_lang
         return detection.language

@@ -180,6 +180,16 @@ PRODUCTS: tuple[Product, ...] = (
     _thing("AC-504", "Silk Scrunchie Set", "accessories", 16.0, (
         "Hand wash in cold water with mild soap; dry flat.",
     )),
+    _thing("AC-505", "Tempered Glass Screen Protector (2-pack)", "accessories", 8.0, (
+        "Clean the screen with the wet wipe, then the dry wipe; lift dust with the sticker.",
+        "Line the glass up with the speaker slot, lower it and press the centre.",
+        "Push small bubbles to the edge with the card; tiny ones vanish within a day.",
+    )),
+    _thing("AC-506", "Cable Organizer Clips (6-pack)", "accessories", 9.0, (
+        "Wipe the surface with alcohol, peel the backing and press for 30 seconds.",
+        "Wait an hour before clipping cables in.",
+    )),
+    _apparel("AP-117", "Cotton Ankle Socks (3-pack)", 12.0, "true", 5, 5),
 )
 
 BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}

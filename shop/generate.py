@@ -138,7 +138,7 @@ def _events(rng: random.Random, carrier: str, country: str, city: str, shipped_a
     customs = CUSTOMS_DAYS.get(country, DEFAULT_CUSTOMS)
     plan = [
         ("picked_up", ORIGIN[0], "CN", 0.0),
-        ("departed_origin", f"{ORIGIN[0]} sorting centre", "CN", rng.uniform(0.3, 1.2)),
+        ("departed_origin", ORIGIN[0], "CN", rng.uniform(0.3, 1.2)),
         ("arrived_destination", hub, country, rng.uniform(*air)),
         ("customs_cleared", hub, country, rng.uniform(*customs)),
         ("in_transit", f"{city} depot", country, rng.uniform(*domestic)),
@@ -239,7 +239,7 @@ def generate(seed: int = 7, n_orders: int = 640) -> dict:
         refunds: list[dict] = []
         if scenario in {"processing", "processing_late"}:
             if scenario == "processing_late":
-                placed = min(placed, now - timedelta(days=processing + rng.uniform(1.5, 6)))
+                placed = now - timedelta(days=processing + rng.uniform(1.5, 6))
                 ship_by = placed + timedelta(days=processing)
         elif scenario == "cancelled":
             status = "cancelled"

@@ -1,0 +1,31 @@
+# Two commands matter: `make run` (everything, on loopback) and `make test` (every test).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup model run test test-fast bench lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+model: setup
+	@$(PY) -m handoff.launcher --train
+
+run: setup model
+	@$(PY) -m handoff.launcher
+
+test: setup model
+	@bash scripts/test.sh
+
+test-fast: setup
+	@$(PY) -m pytest -q -m "not stack and not browser"
+
+bench: setup model
+	@$(PY) bench/latency.py
+	@$(PY) bench/language_detection.py
+
+lint: setup
+	@$(PY) -m ruff check bot shop handoff actions tests scripts bench || true
+
+clean:
+	rm -rf var models results .pytest_cache

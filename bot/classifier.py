@@ -1,0 +1,108 @@
+"""Intent classifier for many languages at once: TF-IDF over words and character n-grams
+(script-aware tokens, so Japanese and Thai work unsegmented) feeding a calibrated linear SVM.
+
+Trains in seconds on 12k examples where DIET took minutes, and scored higher on our held-out
+sets (see README, "Choosing the intent classifier").
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.text import word_spans
+
+LOG = logging.getLogger(__name__)
+
+
+def normalize(text: str) -> str:
+    """Lower-cased script-aware tokens joined by spaces: what the vectorizers read."""
+    return " ".join(w.lower() for w, _, _ in word_spans(text or ""))
+
+
+def build_pipeline(config: Dict[Text, Any]) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
+    features = make_union(
+        CountVectorizer(analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2)),
+        CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)),
+        CountVectorizer(analyzer="char", ngram_range=(1, 3)),
+    )
+    svm = LinearSVC(C=config["C"], class_weight="balanced", random_state=config["random_seed"])
+    return make_pipeline(features, TfidfTransformer(sublinear_tf=True),
+                         CalibratedClassifierCV(svm, cv=config["calibration_folds"],
+                                                method="sigmoid"))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"C": 0.5, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, pipeline: Any = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TfidfSvmIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def required_packages() -> Optional[List[Text]]:
+        return ["sklearn"]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        texts = [normalize(e.get(TEXT)) for e in examples]
+        labels = [e.get(INTENT) for e in examples]
+        self.pipeline = build_pipeline(self.config)
+        self.pipeline.fit(texts, labels)
+        LOG.info("trained intent classifier on %d examples, %d intents", len(texts),
+                 len(set(labels)))
+        with self._storage.write_to(self._resource) as directory:
+            (directory / "pipeline.pkl").write_bytes(pickle.dumps(self.pipeline))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any
+             ) -> "TfidfSvmIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                # our own artifact, written by train() above inside the model archive
+                pipeline = pickle.loads((directory / "pipeline.pkl").read_bytes())  # noqa: S301
+        except ValueError:
+            pipeline = None
+        return cls(config, model_storage, resource, pipeline)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.pipeline is None:
+            return messages
+        texts = [normalize(m.get(TEXT) or "") for m in messages]
+        probabilities = self.pipeline.predict_proba(texts)
+        classes = self.pipeline.classes_
+        for message, probs in zip(messages, probabilities):
+            ranking = sorted(({"name": str(c), "confidence": float(p)}
+                              for c, p in zip(classes, probs)), key=lambda r: -r["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking[: self.config["ranking_length"]],
+                        add_to_output=True)
+        return messages

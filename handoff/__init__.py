@@ -1,0 +1,1 @@
+"""The gateway: shopper/agent websockets, REST API, escalation and the human queue."""

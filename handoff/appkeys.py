@@ -1,0 +1,25 @@
+"""Typed application keys: everything the handlers share lives here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+from handoff.settings import Settings
+
+if TYPE_CHECKING:
+    from handoff.conversations import Conversations
+    from handoff.rasa_client import RasaClient
+    from handoff.sockets import SocketHub
+    from handoff.storage import ConversationStore
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+STORE: web.AppKey[ConversationStore] = web.AppKey("store")
+RASA: web.AppKey[RasaClient] = web.AppKey("rasa")
+CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations")
+SOCKETS: web.AppKey[SocketHub] = web.AppKey("sockets")

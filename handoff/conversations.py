@@ -1,0 +1,91 @@
+"""A shopper message end to end: language, transcript, bot reply, handoff signal."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bot import language
+from handoff.escalation import Escalation, from_bot_handoff
+from handoff.rasa_client import RasaClient, RasaUnavailable
+from handoff.storage import ConversationStore
+from handoff.textinput import ShopperText
+
+LOG = logging.getLogger("handoff.conversations")
+
+# Said when the bot itself is unreachable: the message is already saved.
+BOT_DOWN = {
+    "en": "Sorry, I can't look this up right now. Your message is saved and our team will "
+          "answer here as soon as possible.",
+}
+
+
+class Conversations:
+    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+        self.store = store
+        self.rasa = rasa
+
+    async def shopper_message(self, conv_id: str, text: ShopperText,
+                              metadata: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        meta = await self.store.meta(conv_id)
+        hint = metadata.get("locale") or meta.get("locale")
+        detection = language.detect(text.plain, hint=hint)
+        if text.plain.startswith("/"):  # a button payload carries no language
+            detection = language.Detection(None, 0.0, False, "none")
+        lang = language.choose(meta.get("language"), detection, hint=hint)
+        mode = meta.get("mode", "bot")
+        await self.store.set_meta(conv_id, language=lang, locale=metadata.get("locale"),
+                                  mode=mode)
+        shown = text.original
+        if text.plain.startswith("/") and isinstance(metadata.get("display"), str):
+            shown = metadata["display"][:200]  # a quick-reply button: keep what it said
+        await self.store.append(conv_id, {"speaker": "shopper", "text": shown,
+                                          "language": lang})
+        bot_lang = lang if language.is_native(lang) else "en"
+        rasa_meta = {k: v for k, v in metadata.items()
+                     if k in {"locale", "customer_token", "page"}}
+
+        rasa_meta["language"] = bot_lang
+        escalation = Escalation()
+        replies: list[dict[str, Any]] = []
+        nlu: dict[str, Any] = {}
+        degraded = False
+        try:
+            raw = await self.rasa.send(conv_id, text.plain, rasa_meta)
+        except RasaUnavailable as exc:
+            LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
+            raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
+            degraded = True
+        for item in raw:
+            custom = item.get("custom") or {}
+            if "nlu" in custom:
+                nlu = custom["nlu"]
+            if "handoff" in custom:
+                escalation = from_bot_handoff(custom["handoff"].get("reason", "human"))
+            if item.get("text"):
+                reply = {"text": item["text"]}
+                if item.get("buttons"):
+                    reply["buttons"] = item["buttons"]
+                replies.append(reply)
+        if nlu:
+            await self.store.redis.hset(  # intent of the shopper turn, for reports/trainers
+                f"xb:conv:{conv_id}", mapping={"last_intent": nlu.get("intent", "")})
+        for reply in replies:
+            await self.store.append(conv_id, {"speaker": "bot", "text": reply["text"],
+                                              "buttons": reply.get("buttons", []),
+                                              "language": bot_lang,
+                                              "intent": nlu.get("intent")})
+        if escalation.escalate:
+            mode = "queued"
+            await self.store.set_meta(conv_id, mode=mode,
+                                      queued_reason=escalation.reasons[0].code)
+        LOG.info("shopper_message", extra={
+            "conversation_id": conv_id, "language": lang, "intent": nlu.get("intent"),
+            "confidence": nlu.get("confidence"), "replies": len(replies), "mode": mode,
+            "escalate": escalation.escalate, "degraded": degraded,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return {"replies": replies, "language": lang, "mode": mode,
+                "escalation": escalation.as_dict(), "intent": nlu.get("intent"),
+                "degraded": degraded}

@@ -1,0 +1,26 @@
+"""Every Redis key and channel the gateway uses, in one place."""
+
+PREFIX = "xb"
+
+
+def conversation(conv_id: str) -> str:
+    """Hash: language, mode, created_at, updated_at, country, order_id, ..."""
+    return f"{PREFIX}:conv:{conv_id}"
+
+
+def transcript(conv_id: str) -> str:
+    """List of JSON entries {seq, at, speaker, text, ...} in order."""
+    return f"{PREFIX}:conv:{conv_id}:transcript"
+
+
+def seq(conv_id: str) -> str:
+    return f"{PREFIX}:conv:{conv_id}:seq"
+
+
+def channel(conv_id: str) -> str:
+    """Pub/sub channel carrying new transcript entries to whichever gateway holds a socket."""
+    return f"{PREFIX}:chan:conv:{conv_id}"
+
+
+CHANNEL_PATTERN = f"{PREFIX}:chan:conv:*"
+CONVERSATIONS = f"{PREFIX}:conversations"  # sorted set: conv_id by last activity

@@ -1,0 +1,53 @@
+"""HTTP client of the Rasa server (REST channel, parse API) and the action server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class RasaClient:
+    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, action_url: str,
+                 timeout_s: float) -> None:
+        self.session = session
+        self.rasa_url = rasa_url
+        self.action_url = action_url
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def send(self, conv_id: str, text: str, metadata: dict[str, Any]
+                   ) -> list[dict[str, Any]]:
+        body = {"sender": conv_id, "message": text, "metadata": metadata}
+        try:
+            async with self.session.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body,
+                                         timeout=self.timeout) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa answered {resp.status}")
+                return list(await resp.json())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        try:
+            async with self.session.post(f"{self.rasa_url}/model/parse", json={"text": text},
+                                         timeout=self.timeout) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa answered {resp.status}")
+                return dict(await resp.json())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def health(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, url in (("rasa", f"{self.rasa_url}/status"),
+                          ("action_server", f"{self.action_url}/health")):
+            try:
+                async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
+                    out[name] = {"ok": r.status == 200, "status": r.status}
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                out[name] = {"ok": False, "error": type(exc).__name__}
+        return out

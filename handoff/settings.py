@@ -1,0 +1,52 @@
+"""One frozen settings object, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in value.split(",") if x.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = "redis://127.0.0.1:6390/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    allowed_origins: tuple[str, ...] = ()
+    max_text_chars: int = 5000
+    rasa_timeout_s: float = 10.0
+    translator: str = "none"  # none | libre | google | deepl | microsoft | mymemory
+    translator_url: str = ""
+    translator_key: str = ""
+    translator_timeout_s: float = 3.0
+    customer_token_secret: str = ""
+    instance: str = "gw-1"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        port = int(e.get("GATEWAY_PORT", "8080"))
+        host = e.get("GATEWAY_HOST", "127.0.0.1")
+        public = e.get("GATEWAY_PUBLIC_URL", f"http://{host}:{port}")
+        origins = _list(e.get("ALLOWED_ORIGINS", "")) or (public,)
+        return cls(
+            redis_url=e.get("REDIS_URL", cls.redis_url),
+            rasa_url=e.get("RASA_URL", cls.rasa_url).rstrip("/"),
+            action_server_url=e.get("ACTION_SERVER_URL", cls.action_server_url).rstrip("/"),
+            host=host, port=port, public_url=public, allowed_origins=origins,
+            max_text_chars=int(e.get("MAX_TEXT_CHARS", "5000")),
+            rasa_timeout_s=float(e.get("RASA_TIMEOUT_S", "10")),
+            translator=e.get("TRANSLATOR", "none").lower(),
+            translator_url=e.get("TRANSLATOR_URL", ""),
+            translator_key=e.get("TRANSLATOR_KEY", ""),
+            translator_timeout_s=float(e.get("TRANSLATOR_TIMEOUT_S", "3")),
+            customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
+            instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
+        )
