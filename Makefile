@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
+# Rasa reports telemetry and errors to its servers unless told not to.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup model run test test-fast bench lint clean
 

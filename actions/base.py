@@ -102,7 +102,10 @@ class Ctx:
         self.set("pending_offer", json.dumps({"kind": kind, **data}))
 
     def log(self, event: str, **fields: Any) -> None:
-        LOG.info(event, extra={"conversation_id": self.tracker.sender_id, **fields})
+        """One event name plus key=value pairs (logfmt), always with the conversation id."""
+        pairs = {"conversation_id": self.tracker.sender_id, "lang": self.lang, **fields}
+        LOG.info("%s %s", event, " ".join(f"{k}={json.dumps(v, default=str)}"
+                                          for k, v in pairs.items()))
 
 
 def resolve_language(tracker: Tracker) -> str:
@@ -246,6 +249,6 @@ def first_line_for(order: Order, ctx: Ctx, sized: bool = False):  # type: ignore
     return lines[0] if lines else None
 
 
-def items_phrase(order: Order) -> str:
-    return ", ".join(f"{ln.quantity} × {ln.name}" if ln.quantity > 1 else ln.name
-                     for ln in order.lines)
+def items_phrase(order: Order, fmt: copy_.Fmt) -> str:
+    return fmt.list([f"{ln.quantity} × {ln.name}" if ln.quantity > 1 else ln.name
+                     for ln in order.lines])

@@ -12,7 +12,7 @@ from shop.policy import CountryPolicy
 
 def policy_text(ctx: Ctx, policy: CountryPolicy, currency: str) -> str:
     fmt = ctx.fmt()
-    conditions = ", ".join(ctx.t(f"cond_{c}") for c in policy.conditions)
+    conditions = fmt.list([ctx.t(f"cond_{c}") for c in policy.conditions])
     who = (ctx.t("return_paid_by_shop") if policy.return_shipping_paid_by == "shop"
            else ctx.t("return_paid_by_customer",
                       cost=fmt.money(policy.return_shipping_cost, currency)))
@@ -20,7 +20,7 @@ def policy_text(ctx: Ctx, policy: CountryPolicy, currency: str) -> str:
                  days=policy.return_window_days, conditions=conditions, who_pays=who,
                  label=ctx.t(f"label_{policy.label}"))
     if policy.preferred_resolution == "exchange":
-        text += " " + ctx.t("return_exchange_first")
+        text = fmt.sentences([text, ctx.t("return_exchange_first")])
     return text
 
 

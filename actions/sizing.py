@@ -33,9 +33,9 @@ def advise(ctx: Ctx, product: Product) -> None:
         if isinstance(value, float):
             value = f"{value:g}"
         parts.append(ctx.t(f"size_basis_{advice.basis}", value=value))
-        ctx.say_text(" ".join(parts))
+        ctx.say_text(ctx.fmt().sentences(parts))
     else:
-        ctx.say_text(" ".join(parts))
+        ctx.say_text(ctx.fmt().sentences(parts))
         ctx.say("size_ask_measurements")
         ctx.set("pending_request", "size_help")
     key = "size_chart_shoes" if product.category == "shoes" else "size_chart_apparel"

@@ -18,7 +18,7 @@ def describe_scan(ctx: Ctx, order: Order, a: TrackingAssessment) -> dict[str, st
     fmt = ctx.fmt(order)
     ev = a.last_event
     assert ev is not None
-    place = ev.place if ev.country == "CN" else f"{ev.place}, {fmt.country(ev.country)}"
+    place = ev.place if ev.country == "CN" else fmt.place(ev.place, ev.country)
     facts = {"event": ctx.t(f"event_{ev.code}"), "place": place, "date": fmt.date(ev.at),
              "since": str(days(a.days_since_last_event or 0)),
              "carrier": order.shipment.carrier if order.shipment else "",
@@ -57,7 +57,7 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
     if a.state == "not_shipped":
         low, high = processing_range(order)
         key = "track_not_shipped_late" if a.ship_overdue_days >= 1 else "track_not_shipped"
-        ctx.say(key, order_id=order.order_id, items=items_phrase(order), proc_min=low,
+        ctx.say(key, order_id=order.order_id, items=items_phrase(order, fmt), proc_min=low,
                 proc_max=high, ship_by=fmt.date(order.ship_by),
                 overdue=days(a.ship_overdue_days))
         return

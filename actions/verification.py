@@ -15,7 +15,7 @@ NO_ORDER_NEEDED = {"size_help": ActionSizeHelp}
 
 
 def _found(ctx: Ctx, order: Any) -> None:
-    ctx.say("found_order", order_id=order.order_id, items=items_phrase(order))
+    ctx.say("found_order", order_id=order.order_id, items=items_phrase(order, ctx.fmt(order)))
     ctx.say("what_about_order")
 
 

@@ -51,7 +51,7 @@ def build_pipeline(config: Dict[Text, Any]) -> Any:
 class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 0.5, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
+        return {"C": 2.0, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, pipeline: Any = None) -> None:
@@ -70,9 +70,18 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         return ["sklearn"]
 
     def train(self, training_data: TrainingData) -> Resource:
+        from collections import Counter
+
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        counts = Counter(e.get(INTENT) for e in examples)
+        too_few = {i for i, n in counts.items() if n < self.config["calibration_folds"]}
+        if too_few:
+            LOG.warning("intents with too few examples left out: %s", sorted(too_few))
+        examples = [e for e in examples if e.get(INTENT) not in too_few]
         texts = [normalize(e.get(TEXT)) for e in examples]
-        labels = [e.get(INTENT) for e in examples]
+        import numpy as np
+
+        labels = np.array([e.get(INTENT) for e in examples])  # sklearn's CV compares arrays
         self.pipeline = build_pipeline(self.config)
         self.pipeline.fit(texts, labels)
         LOG.info("trained intent classifier on %d examples, %d intents", len(texts),

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from bot.language import NATIVE
@@ -35,7 +36,8 @@ def catalog(lang: str) -> dict[str, str]:
     if not path.exists():
         return {}
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v).strip() for k, v in doc.get("responses", {}).items()}
+    # values are kept as written: a leading space can be part of the copy
+    return {str(k): str(v) for k, v in doc.get("responses", {}).items()}
 
 
 def reload() -> None:
@@ -44,6 +46,13 @@ def reload() -> None:
 
 def locale_for(lang: str, country: str | None = None) -> str:
     return COUNTRY_LOCALES.get((lang, country or ""), LOCALES.get(lang, "en_US"))
+
+
+# Full weekday and month, no year: how a support agent of each market writes a date.
+DATE_PATTERNS = {"en": "EEEE, MMMM d", "en_GB": "EEEE d MMMM", "en_AU": "EEEE d MMMM",
+                 "es": "EEEE d 'de' MMMM", "fr": "EEEE d MMMM", "de": "EEEE, d. MMMM",
+                 "it": "EEEE d MMMM", "pt": "EEEE, d 'de' MMMM", "ar": "EEEE d MMMM",
+                 "ja": "M月d日(E)", "vi": "EEEE, 'ngày' d 'tháng' M", "th": "EEEEที่ d MMMM"}
 
 
 class SafeDict(dict):  # type: ignore[type-arg]
@@ -76,7 +85,25 @@ class Fmt:
         self.locale = locale_for(self.lang, country)
 
     def date(self, value: datetime) -> str:
-        return format_skeleton("MMMMEEEEd", value, locale=self.locale)
+        """Weekday, day and month in full, as the locale writes them (no year)."""
+        pattern = DATE_PATTERNS.get(self.locale) or DATE_PATTERNS.get(self.lang)
+        if pattern is None:
+            return format_skeleton("MMMMEEEEd", value, locale=self.locale)
+        return format_date(value, pattern, locale=self.locale)
+
+    def list(self, items: list[str]) -> str:
+        """'a, b and c' as the locale writes it ('a、b、c' in Japanese)."""
+        return format_list(items, style="standard", locale=self.locale) if items else ""
+
+    def sentences(self, parts: list[str]) -> str:
+        """Sentences one after the other: Japanese puts no space between them."""
+        return ("" if self.lang == "ja" else " ").join(p for p in parts if p)
+
+    def place(self, place: str, country_code: str) -> str:
+        country = self.country(country_code)
+        if self.lang == "ja":
+            return f"{place}（{country}）"
+        return f"{place}{'، ' if self.lang == 'ar' else ', '}{country}"
 
     def short_date(self, value: datetime) -> str:
         return format_skeleton("MMMd", value, locale=self.locale)

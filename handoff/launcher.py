@@ -53,7 +53,7 @@ def ensure_model(config: Path = ROOT / "config.yml", models: Path = ROOT / "mode
         return path
     log(f"training {name} (data or config changed) ...")
     started = time.time()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run([str(VENV_BIN / "rasa"), "train", "--config", str(config),
                     "--domain", "domain.yml", "--data", "data/nlu", "data/rules",
                     "--out", str(models), "--fixed-model-name", name],
@@ -120,6 +120,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": self.redis_url or "",
+                "RASA_TELEMETRY_ENABLED": "false",
                 "RASA_URL": self.rasa_url,
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
                 "GATEWAY_PORT": str(self.gateway_port),

@@ -22,8 +22,9 @@ from shop.catalog import BY_SKU
 from tests.conftest import ent, make_tracker, order_where, run_action, slot_events, texts
 
 
-def verified(order, text, intent, **slots):  # type: ignore[no-untyped-def]
-    return make_tracker(text, intent, slots={"verified_order": order.order_id, **slots})
+def verified(order, text, intent, lang="en", **slots):  # type: ignore[no-untyped-def]
+    return make_tracker(text, intent, slots={"verified_order": order.order_id, **slots},
+                        metadata={"language": lang})
 
 
 def test_size_help_uses_fit_statistics_and_shifts_usual_size() -> None:
@@ -53,6 +54,9 @@ def test_return_policy_follows_destination_country(store) -> None:  # type: igno
     fr = order_where(store, "delivered", country="FR")
     _, messages = run_action(ActionReturnRequest(), verified(fr, "retour", "return_request"))
     assert "original tags" in texts(messages)
+    _, messages = run_action(ActionReturnRequest(), make_tracker(
+        "je veux retourner ma robe", "return_request", slots={"verified_order": fr.order_id}))
+    assert "étiquettes d'origine" in texts(messages)  # detected French, answered in French
     us = order_where(store, "delivered", country="US")
     _, messages = run_action(ActionReturnRequest(), verified(us, "return", "return_request"))
     assert "30 days" in texts(messages) and "on us" in texts(messages)
