@@ -51,6 +51,7 @@ class Ctx:
     dispatcher: CollectingDispatcher
     lang: str = "en"
     events: list[EventType] = field(default_factory=list)
+    last_said: str = ""
 
     @classmethod
     def build(cls, tracker: Tracker, dispatcher: CollectingDispatcher) -> Ctx:
@@ -89,9 +90,10 @@ class Ctx:
         return copy_.render(key, self.lang, **params)
 
     def say(self, key: str, buttons: list[dict[str, str]] | None = None, **params: Any) -> None:
-        self.dispatcher.utter_message(text=self.t(key, **params), buttons=buttons or [])
+        self.say_text(self.t(key, **params), buttons)
 
     def say_text(self, text: str, buttons: list[dict[str, str]] | None = None) -> None:
+        self.last_said = text
         self.dispatcher.utter_message(text=text, buttons=buttons or [])
 
     def yes_no(self) -> list[dict[str, str]]:
@@ -99,7 +101,8 @@ class Ctx:
                 {"title": self.t("button_no"), "payload": "/deny"}]
 
     def offer(self, kind: str, **data: Any) -> None:
-        self.set("pending_offer", json.dumps({"kind": kind, **data}))
+        """Remember what a yes/no answer now refers to, with the question we asked."""
+        self.set("pending_offer", json.dumps({"kind": kind, "prompt": self.last_said, **data}))
 
     def log(self, event: str, **fields: Any) -> None:
         """One event name plus key=value pairs (logfmt), always with the conversation id."""

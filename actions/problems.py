@@ -42,7 +42,7 @@ def propose(ctx: Ctx, order: Order, issue: str) -> None:
     ctx.say(SORRY[issue], item=line.name)
     first = remedy.options[0]
     ctx.say(f"remedy_{first}", buttons=ctx.yes_no(), **remedy_params(ctx, order, first, offer))
-    ctx.set("pending_offer", __import__("json").dumps({"kind": "remedy", **offer}))
+    ctx.offer("remedy", **offer)
     ctx.log("remedy_proposed", order_id=order.order_id, issue=issue, options=remedy.options)
 
 

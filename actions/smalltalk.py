@@ -51,6 +51,10 @@ class ActionOutOfScope(SimpleReply):
     key = "out_of_scope"
 
 
+def ctx_pending_free_text(tracker: Tracker) -> bool:
+    return tracker.get_slot("pending_request") == "new_address"
+
+
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second in a row: offer a person."""
 
@@ -59,6 +63,12 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if entities & {"order_id", "email"} or ctx_pending_free_text(tracker):
+            # the shopper gave the data we asked for, or the address we asked for
+            from actions.verification import ActionInform
+
+            return await ActionInform().run(dispatcher, tracker, domain)
         ctx = Ctx.build(tracker, dispatcher)
         count = int(ctx.slot("fallback_count") or 0) + 1
         ctx.set("fallback_count", count)
@@ -117,7 +127,7 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
             option = offer["options"][nxt]
             ctx.say(f"remedy_{option}", buttons=ctx.yes_no(),
                     **remedy_params(ctx, order, option, offer))
-            ctx.set("pending_offer", json.dumps({**offer, "index": nxt}))
+            ctx.set("pending_offer", json.dumps({**offer, "index": nxt, "prompt": ctx.last_said}))
         else:
             ctx.say("remedy_no_more")
             hand_over(ctx, "bot_failure")
@@ -134,6 +144,9 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
     ctx.say("deny_no_context")
 
 
+SURE_YES = 0.6
+
+
 class ActionAffirm(Action):
     def name(self) -> str:
         return "action_affirm"
@@ -142,7 +155,12 @@ class ActionAffirm(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         raw = ctx.slot("pending_offer")
-        if raw:
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        if raw and confidence < SURE_YES and json.loads(raw).get("prompt"):
+            # doing something (cancel, refund) on a half-understood "yes" would be worse
+            # than asking once more
+            ctx.say_text(json.loads(raw)["prompt"], ctx.yes_no())
+        elif raw:
             accept(ctx, json.loads(raw))
         else:
             ctx.say("affirm_no_context")

@@ -22,6 +22,16 @@ def _found(ctx: Ctx, order: Any) -> None:
 ANSWERS["order_lookup"] = _found
 
 
+def implied_request(tracker: Tracker, floor: float = 0.15) -> str:
+    """'where is XB-204518? me@example.com' reads as data, but the runner-up intent says
+    what the shopper wants; answer that instead of asking."""
+    for ranked in tracker.latest_message.get("intent_ranking", [])[1:4]:
+        name = ranked.get("name")
+        if name in ANSWERS and name != "order_lookup" and ranked.get("confidence", 0) >= floor:
+            return str(name)
+    return "order_lookup"
+
+
 class ActionInform(Action):
     def name(self) -> str:
         return "action_inform"
@@ -38,7 +48,7 @@ class ActionInform(Action):
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         gave_order_data = bool(entities & {"order_id", "email"})
         if pending in ANSWERS or gave_order_data:
-            request = pending if pending in ANSWERS else "order_lookup"
+            request = pending if pending in ANSWERS else implied_request(tracker)
             order = resolve_order(ctx, request)
             if order is not None:
                 ctx.set("pending_request", None)

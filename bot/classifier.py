@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,18 +21,39 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import word_spans
+from bot.text import fold_width, word_spans
 
 LOG = logging.getLogger(__name__)
 
 
+# Values say nothing about what the shopper wants; their presence does. Masking them lets
+# "where is XB-204518?" look like "where is my order?" plus an order number.
+_MASKS = [
+    (re.compile(r"\S+@\S+\.\w+"), " zzemail "),
+    (re.compile(r"(?i)\b(?:NP\d{9}CN|SBX\d{10}|TL\d{12})\b"), " zztracking "),
+    (re.compile(r"(?i)#?\b(?:xb-?)?\d{6}\b"), " zzorder "),
+    (re.compile(r"\d+(?:[.,]\d+)?"), " zznum "),
+]
+
+
+# The few emoji that are answers in themselves.
+_EMOJI_WORDS = {"👍": " ok ", "👌": " ok ", "✅": " ok ", "👎": " no ", "❌": " no ",
+                "🙏": " thanks ", "👋": " hello "}
+
+
 def normalize(text: str) -> str:
-    """Lower-cased script-aware tokens joined by spaces: what the vectorizers read."""
-    return " ".join(w.lower() for w, _, _ in word_spans(text or ""))
+    """Lower-cased script-aware tokens joined by spaces, values masked."""
+    text = fold_width(text or "")
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, word)
+    for pattern, mask in _MASKS:
+        text = pattern.sub(mask, text)
+    return " ".join(w.lower() for w, _, _ in word_spans(text))
 
 
 def build_pipeline(config: Dict[Text, Any]) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
@@ -42,9 +64,13 @@ def build_pipeline(config: Dict[Text, Any]) -> Any:
         CountVectorizer(analyzer="char", ngram_range=(1, 3)),
     )
     svm = LinearSVC(C=config["C"], class_weight="balanced", random_state=config["random_seed"])
+    # One SVM on all the data; probabilities calibrated on shuffled out-of-fold scores
+    # (training files come grouped by language, so unshuffled folds would be lopsided).
+    folds = StratifiedKFold(n_splits=config["calibration_folds"], shuffle=True,
+                            random_state=config["random_seed"])
     return make_pipeline(features, TfidfTransformer(sublinear_tf=True),
-                         CalibratedClassifierCV(svm, cv=config["calibration_folds"],
-                                                method="sigmoid"))
+                         CalibratedClassifierCV(svm, cv=folds, method="sigmoid",
+                                                ensemble=False))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -108,7 +134,9 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         texts = [normalize(m.get(TEXT) or "") for m in messages]
         probabilities = self.pipeline.predict_proba(texts)
         classes = self.pipeline.classes_
-        for message, probs in zip(messages, probabilities):
+        for message, text, probs in zip(messages, texts, probabilities):
+            if not text:  # only symbols or other emoji: nothing to classify
+                probs = probs * 0.0
             ranking = sorted(({"name": str(c), "confidence": float(p)}
                               for c, p in zip(classes, probs)), key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)

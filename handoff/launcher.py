@@ -53,7 +53,10 @@ def ensure_model(config: Path = ROOT / "config.yml", models: Path = ROOT / "mode
         return path
     log(f"training {name} (data or config changed) ...")
     started = time.time()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+    # Rasa's training cache keys on config and data, not on our components' code: a changed
+    # bot/ component would silently reuse a stale trained node, so the cache is off.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "RASA_MAX_CACHE_SIZE": "0"}
     subprocess.run([str(VENV_BIN / "rasa"), "train", "--config", str(config),
                     "--domain", "domain.yml", "--data", "data/nlu", "data/rules",
                     "--out", str(models), "--fixed-model-name", name],

@@ -214,3 +214,24 @@ def test_second_miss_offers_a_person_and_yes_hands_over() -> None:
 def test_human_handoff_signals_the_gateway() -> None:
     _, messages = run_action(ActionHumanHandoff(), make_tracker("human please", "human_handoff"))
     assert any(m.get("custom", {}).get("handoff") == {"reason": "human"} for m in messages)
+
+
+def test_not_understood_message_with_order_data_is_taken_as_data(store) -> None:  # type: ignore[no-untyped-def]
+    order = order_where(store, "delivered")
+    tracker = make_tracker(f"uh {order.order_id}", "nlu_fallback",
+                           [ent("order_id", order.order_id)],
+                           slots={"pending_request": "track_order"})
+    events, messages = run_action(ActionFallback(), tracker)
+    assert "email address you used for order" in texts(messages)
+    assert "fallback_count" not in slot_events(events) or slot_events(events)["fallback_count"] == 0
+
+
+def test_an_unsure_yes_repeats_the_question_instead_of_acting(store, fresh_action_state) -> None:  # type: ignore[no-untyped-def]
+    waiting = order_where(store, "processing")
+    events, messages = run_action(ActionCancelOrder(), verified(waiting, "cancel", "cancel_order"))
+    offer = slot_events(events)["pending_offer"]
+    unsure = make_tracker("blorp", "affirm", slots={"pending_offer": offer})
+    unsure.latest_message["intent"]["confidence"] = 0.45
+    events, again = run_action(ActionAffirm(), unsure)
+    assert texts(again).strip() == texts(messages).strip()  # the same question once more
+    assert "cancelled" not in texts(again) and fresh_action_state.cases == {}

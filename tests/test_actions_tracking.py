@@ -145,3 +145,16 @@ def test_customer_token_skips_verification(store, monkeypatch) -> None:  # type:
                           metadata={"customer_token": f"{order.email}|{expiry}|{'0' * 64}"})
     events, messages = run_action(ActionTrackOrder(), forged)
     assert "verified_order" not in slot_events(events)
+
+
+def test_data_with_a_question_answers_the_question(store) -> None:  # type: ignore[no-untyped-def]
+    order = order_where(store, "customs_hold")
+    tracker = make_tracker(f"where is {order.order_id}? {order.email}", "inform",
+                           [ent("order_id", order.order_id), ent("email", order.email)])
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "inform", "confidence": 0.55}, {"name": "track_order", "confidence": 0.3}]
+    _, messages = run_action(ActionInform(), tracker)
+    assert "held by customs" in texts(messages)
+    tracker.latest_message["intent_ranking"] = [{"name": "inform", "confidence": 0.95}]
+    _, messages = run_action(ActionInform(), tracker)
+    assert "found order" in texts(messages)
