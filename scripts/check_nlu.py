@@ -83,9 +83,27 @@ def check_language(lang: str) -> list[str]:
     return problems
 
 
+def cross_language_conflicts() -> list[str]:
+    """One model learns every language: the same text may not mean two intents anywhere."""
+    owner: dict[str, tuple[str, str]] = {}
+    problems = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*/*.yml")):
+        lang = path.parent.name
+        for intent, examples in read_examples(path).items():
+            for ex in examples:
+                key = plain(ex)
+                if key in owner and owner[key][1] != intent:
+                    problems.append(f"{key!r} is {owner[key][1]} in {owner[key][0]} "
+                                    f"but {intent} in {lang}")
+                owner.setdefault(key, (lang, intent))
+    return problems
+
+
 def main(argv: list[str]) -> int:
     langs = argv or sorted(p.name for p in (ROOT / "data" / "nlu").iterdir() if p.is_dir())
     problems = [p for lang in langs for p in check_language(lang)]
+    if not argv:
+        problems += cross_language_conflicts()
     for p in problems:
         print("  -", p)
     return 1 if problems else 0

@@ -11,6 +11,9 @@ step() { echo; echo "==> $*"; }
 step "NLU data rules (counts, duplicates, held-out kept out of training)"
 $PY scripts/check_nlu.py
 
+step "response copy: every language has every key with the same placeholders"
+$PY scripts/check_copy.py
+
 step "rasa data validate"
 .venv/bin/rasa data validate --data data/nlu data/rules --domain domain.yml --fail-on-warnings 2>&1 \
   | grep -v "DeprecationWarning\|MovedIn20Warning\|declarative_base\|pkg_resources\|declare_namespace" || true
