@@ -141,7 +141,7 @@ def _events(rng: random.Random, carrier: str, country: str, city: str, shipped_a
         ("departed_origin", ORIGIN[0], "CN", rng.uniform(0.3, 1.2)),
         ("arrived_destination", hub, country, rng.uniform(*air)),
         ("customs_cleared", hub, country, rng.uniform(*customs)),
-        ("in_transit", f"{city} depot", country, rng.uniform(*domestic)),
+        ("in_transit", city, country, rng.uniform(*domestic)),
         ("out_for_delivery", city, country, rng.uniform(0.4, 1.2)),
         ("delivered", city, country, rng.uniform(0.1, 0.4)),
     ]
