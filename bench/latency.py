@@ -43,10 +43,14 @@ async def one_level(url_for, body_for, concurrency: int, total: int, orders: lis
     per_conv = max(1, total // concurrency)
 
     async def conversation(session: aiohttp.ClientSession, idx: int) -> None:
+        """One virtual shopper: back-to-back five-turn conversations (real chats are short;
+        a single 300-turn conversation would measure Rasa's cost of huge trackers)."""
         nonlocal errors
-        conv = f"b{uuid.uuid4().hex[:12]}"
         script = turns(orders[idx % len(orders)])
+        conv = ""
         for i in range(per_conv):
+            if i % len(script) == 0:
+                conv = f"b{uuid.uuid4().hex[:12]}"
             text = script[i % len(script)]
             started = time.perf_counter()
             try:

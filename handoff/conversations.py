@@ -36,13 +36,12 @@ class Conversations:
             detection = language.Detection(None, 0.0, False, "none")
         lang = language.choose(meta.get("language"), detection, hint=hint)
         mode = meta.get("mode", "bot")
-        await self.store.set_meta(conv_id, language=lang, locale=metadata.get("locale"),
-                                  mode=mode)
         shown = text.original
         if text.plain.startswith("/") and isinstance(metadata.get("display"), str):
             shown = metadata["display"][:200]  # a quick-reply button: keep what it said
-        await self.store.append(conv_id, {"speaker": "shopper", "text": shown,
-                                          "language": lang})
+        await self.store.append_many(
+            conv_id, [{"speaker": "shopper", "text": shown, "language": lang}],
+            meta={"language": lang, "locale": metadata.get("locale"), "mode": mode})
         bot_lang = lang if language.is_native(lang) else "en"
         rasa_meta = {k: v for k, v in metadata.items()
                      if k in {"locale", "customer_token", "page"}}
@@ -52,12 +51,14 @@ class Conversations:
         replies: list[dict[str, Any]] = []
         nlu: dict[str, Any] = {}
         degraded = False
+        rasa_started = time.perf_counter()
         try:
             raw = await self.rasa.send(conv_id, text.plain, rasa_meta)
         except RasaUnavailable as exc:
             LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
             raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
             degraded = True
+        rasa_ms = round((time.perf_counter() - rasa_started) * 1000, 1)
         for item in raw:
             custom = item.get("custom") or {}
             if "nlu" in custom:
@@ -69,23 +70,22 @@ class Conversations:
                 if item.get("buttons"):
                     reply["buttons"] = item["buttons"]
                 replies.append(reply)
-        if nlu:
-            await self.store.redis.hset(  # intent of the shopper turn, for reports/trainers
-                f"xb:conv:{conv_id}", mapping={"last_intent": nlu.get("intent", "")})
-        for reply in replies:
-            await self.store.append(conv_id, {"speaker": "bot", "text": reply["text"],
-                                              "buttons": reply.get("buttons", []),
-                                              "language": bot_lang,
-                                              "intent": nlu.get("intent")})
+        after: dict[str, Any] = {"last_intent": nlu.get("intent")}
         if escalation.escalate:
             mode = "queued"
-            await self.store.set_meta(conv_id, mode=mode,
-                                      queued_reason=escalation.reasons[0].code)
+            after.update(mode=mode, queued_reason=escalation.reasons[0].code)
+        await self.store.append_many(
+            # (Redis' cjson turns an empty list into {}: leave "buttons" out instead)
+            conv_id, [{"speaker": "bot", "text": r["text"], "language": bot_lang,
+                       "intent": nlu.get("intent"),
+                       **({"buttons": r["buttons"]} if r.get("buttons") else {})}
+                      for r in replies],
+            meta=after)
         LOG.info("shopper_message", extra={
             "conversation_id": conv_id, "language": lang, "intent": nlu.get("intent"),
             "confidence": nlu.get("confidence"), "replies": len(replies), "mode": mode,
             "escalate": escalation.escalate, "degraded": degraded,
-            "ms": round((time.perf_counter() - started) * 1000, 1)})
+            "ms": round((time.perf_counter() - started) * 1000, 1), "rasa_ms": rasa_ms})
         return {"replies": replies, "language": lang, "mode": mode,
                 "escalation": escalation.as_dict(), "intent": nlu.get("intent"),
                 "degraded": degraded}

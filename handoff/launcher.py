@@ -130,10 +130,11 @@ class Stack:
                 "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
                 **self.extra_env}
 
-    def _spawn(self, name: str, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, args: list[str], log_name: str,
+               env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         self.var.mkdir(parents=True, exist_ok=True)
         out = open(self.var / log_name, "ab")  # noqa: SIM115 - owned by the process
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env(), stdout=out,
+        proc = subprocess.Popen(args, cwd=ROOT, env={**self.env(), **(env or {})}, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append((name, proc))
         return proc
@@ -186,7 +187,9 @@ class Stack:
                               "actions.log")
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m",
                                     str(model), "--endpoints", str(endpoints), "-i",
-                                    "127.0.0.1", "-p", str(self.rasa_port)], "rasa.log")
+                                    "127.0.0.1", "-p", str(self.rasa_port)], "rasa.log",
+                           # two Sanic workers use both cores (safe: the lock store is Redis)
+                           {"SANIC_WORKERS": os.environ.get("RASA_WORKERS", "2")})
         gateway = self._spawn("gateway", [sys.executable, "-m", "handoff.app"], "gateway.log")
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         log(f"action server up on :{self.actions_port}")

@@ -12,17 +12,25 @@ from handoff import keys
 
 # Append one transcript entry atomically: number it, store it, index the conversation and
 # publish it, so every gateway's sockets see entries in the same order exactly once.
+# ARGV: now, conv_id, then one JSON entry per argument; meta fields come as a JSON object
+# in KEYS-independent ARGV[3] ("{}" for none).
 _APPEND = """
-local seq = redis.call('INCR', KEYS[1])
-local entry = cjson.decode(ARGV[1])
-entry['seq'] = seq
-local s = cjson.encode(entry)
-redis.call('RPUSH', KEYS[2], s)
-redis.call('HSET', KEYS[3], 'updated_at', ARGV[2])
-redis.call('HSETNX', KEYS[3], 'created_at', ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
-redis.call('PUBLISH', KEYS[5], s)
-return s
+local out = {}
+local meta = cjson.decode(ARGV[3])
+for k, v in pairs(meta) do redis.call('HSET', KEYS[3], k, v) end
+for i = 4, #ARGV do
+  local seq = redis.call('INCR', KEYS[1])
+  local entry = cjson.decode(ARGV[i])
+  entry['seq'] = seq
+  local s = cjson.encode(entry)
+  redis.call('RPUSH', KEYS[2], s)
+  redis.call('PUBLISH', KEYS[5], s)
+  out[#out + 1] = s
+end
+redis.call('HSET', KEYS[3], 'updated_at', ARGV[1])
+redis.call('HSETNX', KEYS[3], 'created_at', ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[2])
+return out
 """
 
 
@@ -32,13 +40,19 @@ class ConversationStore:
         self._append = redis.register_script(_APPEND)
 
     async def append(self, conv_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+        return (await self.append_many(conv_id, [entry]))[0]
+
+    async def append_many(self, conv_id: str, entries: list[dict[str, Any]],
+                          meta: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Number, store and publish entries and update meta fields in one round trip."""
         now = time.time()
-        payload = json.dumps({**entry, "at": now}, ensure_ascii=False)
+        clean_meta = {k: str(v) for k, v in (meta or {}).items() if v is not None}
+        payloads = [json.dumps({**e, "at": now}, ensure_ascii=False) for e in entries]
         raw = await self._append(
             keys=[keys.seq(conv_id), keys.transcript(conv_id), keys.conversation(conv_id),
                   keys.CONVERSATIONS, keys.channel(conv_id)],
-            args=[payload, now, conv_id])
-        return json.loads(raw)
+            args=[now, conv_id, json.dumps(clean_meta), *payloads])
+        return [json.loads(x) for x in raw]
 
     async def history(self, conv_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         raw = await self.redis.lrange(keys.transcript(conv_id), 0, -1)
