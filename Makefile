@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa reports telemetry and errors to its servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup model run test test-fast bench lint clean
+.PHONY: setup model run test test-fast bench lint clean demo-orders
 
 setup:
 	@bash scripts/setup.sh
@@ -24,7 +24,11 @@ test-fast: setup
 
 bench: setup model
 	@$(PY) bench/latency.py
-	@$(PY) bench/language_detection.py
+	@$(PY) bench/training_time.py
+	@$(PY) scripts/eval_nlu.py --out bench/results/nlu_eval.json
+
+demo-orders: setup
+	@$(PY) -m shop.demo_orders
 
 lint: setup
 	@$(PY) -m ruff check bot shop handoff actions tests scripts bench || true

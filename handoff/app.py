@@ -22,6 +22,7 @@ from handoff.settings import Settings
 from handoff.sockets import SocketHub
 from handoff.storage import ConversationStore
 from handoff.textinput import InputError, check_conversation_id, clean_text
+from handoff.translation import build_translator
 
 LOG = logging.getLogger("handoff.app")
 STATIC = Path(__file__).with_name("static")
@@ -204,7 +205,8 @@ def create_app(settings: Settings) -> web.Application:
         app[K.HTTP] = session
         app[K.RASA] = RasaClient(session, settings.rasa_url, settings.action_server_url,
                                  settings.rasa_timeout_s)
-        app[K.CONVERSATIONS] = Conversations(app[K.STORE], app[K.RASA])
+        app[K.TRANSLATOR] = build_translator(settings, app[K.REDIS])
+        app[K.CONVERSATIONS] = Conversations(app[K.STORE], app[K.RASA], app[K.TRANSLATOR])
         yield
         await session.close()
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from handoff.rasa_client import RasaClient
     from handoff.sockets import SocketHub
     from handoff.storage import ConversationStore
+    from handoff.translation import Translator
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -23,3 +24,4 @@ STORE: web.AppKey[ConversationStore] = web.AppKey("store")
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa")
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations")
 SOCKETS: web.AppKey[SocketHub] = web.AppKey("sockets")
+TRANSLATOR: web.AppKey[Translator] = web.AppKey("translator")

@@ -11,6 +11,7 @@ from handoff.escalation import Escalation, from_bot_handoff
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.storage import ConversationStore
 from handoff.textinput import ShopperText
+from handoff.translation import ENGLISH_NOTE, NoTranslator, Translator, translate_or_none
 
 LOG = logging.getLogger("handoff.conversations")
 
@@ -22,9 +23,11 @@ BOT_DOWN = {
 
 
 class Conversations:
-    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+    def __init__(self, store: ConversationStore, rasa: RasaClient,
+                 translator: Translator | None = None) -> None:
         self.store = store
         self.rasa = rasa
+        self.translator = translator or NoTranslator()
 
     async def shopper_message(self, conv_id: str, text: ShopperText,
                               metadata: dict[str, Any]) -> dict[str, Any]:
@@ -39,10 +42,20 @@ class Conversations:
         shown = text.original
         if text.plain.startswith("/") and isinstance(metadata.get("display"), str):
             shown = metadata["display"][:200]  # a quick-reply button: keep what it said
+        native = language.is_native(lang)
+        bot_lang = lang if native else "en"
+        bot_text = text.plain
+        english: str | None = None
+        if not native and not text.plain.startswith("/"):
+            # the bot works in English for languages we do not write natively
+            english = await translate_or_none(self.translator, text.plain, lang, "en")
+            bot_text = english or text.plain
+        shopper_entry: dict[str, Any] = {"speaker": "shopper", "text": shown, "language": lang}
+        if english is not None:
+            shopper_entry["translation_en"] = english
         await self.store.append_many(
-            conv_id, [{"speaker": "shopper", "text": shown, "language": lang}],
+            conv_id, [shopper_entry],
             meta={"language": lang, "locale": metadata.get("locale"), "mode": mode})
-        bot_lang = lang if language.is_native(lang) else "en"
         rasa_meta = {k: v for k, v in metadata.items()
                      if k in {"locale", "customer_token", "page"}}
 
@@ -53,12 +66,13 @@ class Conversations:
         degraded = False
         rasa_started = time.perf_counter()
         try:
-            raw = await self.rasa.send(conv_id, text.plain, rasa_meta)
+            raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
         except RasaUnavailable as exc:
             LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
             raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
             degraded = True
         rasa_ms = round((time.perf_counter() - rasa_started) * 1000, 1)
+        translation_failed = False
         for item in raw:
             custom = item.get("custom") or {}
             if "nlu" in custom:
@@ -70,14 +84,17 @@ class Conversations:
                 if item.get("buttons"):
                     reply["buttons"] = item["buttons"]
                 replies.append(reply)
+        if not native:
+            replies, translation_failed = await self._localize(replies, lang)
         after: dict[str, Any] = {"last_intent": nlu.get("intent")}
         if escalation.escalate:
             mode = "queued"
             after.update(mode=mode, queued_reason=escalation.reasons[0].code)
         await self.store.append_many(
             # (Redis' cjson turns an empty list into {}: leave "buttons" out instead)
-            conv_id, [{"speaker": "bot", "text": r["text"], "language": bot_lang,
+            conv_id, [{"speaker": "bot", "text": r["text"], "language": r.get("language", bot_lang),
                        "intent": nlu.get("intent"),
+                       **({"original": r["original"]} if r.get("original") else {}),
                        **({"buttons": r["buttons"]} if r.get("buttons") else {})}
                       for r in replies],
             meta=after)
@@ -86,6 +103,36 @@ class Conversations:
             "confidence": nlu.get("confidence"), "replies": len(replies), "mode": mode,
             "escalate": escalation.escalate, "degraded": degraded,
             "ms": round((time.perf_counter() - started) * 1000, 1), "rasa_ms": rasa_ms})
-        return {"replies": replies, "language": lang, "mode": mode,
+        return {"replies": [{k: v for k, v in r.items() if k in {"text", "buttons"}}
+                            for r in replies],
+                "language": lang, "mode": mode,
                 "escalation": escalation.as_dict(), "intent": nlu.get("intent"),
-                "degraded": degraded}
+                "degraded": degraded, "translated": not native and not translation_failed}
+
+    async def _localize(self, replies: list[dict[str, Any]], lang: str
+                        ) -> tuple[list[dict[str, Any]], bool]:
+        """English bot replies into the shopper's language; on failure, English plus one
+        sentence in their language saying so (never silence)."""
+        out: list[dict[str, Any]] = []
+        failed = False
+        for reply in replies:
+            translated = None if failed else await translate_or_none(
+                self.translator, reply["text"], "en", lang)
+            if translated is None:
+                failed = True
+                out.append({**reply, "language": "en"})
+                continue
+            item = {**reply, "text": translated, "original": reply["text"], "language": lang}
+            if reply.get("buttons"):
+                item["buttons"] = [
+                    {**b, "title": await translate_or_none(self.translator, b["title"], "en",
+                                                           lang) or b["title"]}
+                    for b in reply["buttons"]]
+            out.append(item)
+        if failed:
+            # keep what did translate, but say once why the rest is in English
+            note = ENGLISH_NOTE.get(lang)
+            out = [{**r, "text": r.get("original", r["text"]), "language": "en"} for r in out]
+            if note:
+                out.insert(0, {"text": note, "language": lang})
+        return out, failed

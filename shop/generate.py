@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def _customers(rng: random.Random, n: int) -> list[dict]:
         _, _, cities, streets, firsts, lasts = GEO[country]
         first, last = rng.choice(firsts), rng.choice(lasts)
         local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
-        local = local.encode("ascii", "ignore").decode() or "shopper"
+        local = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode() \
+            or "shopper"
         email = f"{local}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
         if email in seen:
             continue

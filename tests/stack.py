@@ -7,14 +7,25 @@ from pathlib import Path
 import pytest
 
 from handoff.launcher import Stack, ensure_model
+from tests.fake_libretranslate import FakeLibreTranslate
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path):  # type: ignore[no-untyped-def]
+def libre_server():  # type: ignore[no-untyped-def]
+    """The machine-translation provider the stack's gateway is configured with."""
+    server = FakeLibreTranslate().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_server):  # type: ignore[no-untyped-def]
     var = tmp_path_factory.mktemp("stack-var")
     (var / "shop").mkdir()
     (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
-    running = Stack.ephemeral(var, model=ensure_model())
+    running = Stack.ephemeral(var, model=ensure_model(), extra_env={
+        "TRANSLATOR": "libre", "TRANSLATOR_URL": libre_server.url, "TRANSLATOR_KEY": "test",
+        "TRANSLATOR_TIMEOUT_S": "1"})
     try:
         running.start()
         yield running
