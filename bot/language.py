@@ -6,8 +6,10 @@ conversation's previous language and the page locale as hints.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import regex
 
@@ -60,6 +62,36 @@ _SCRIPTS = {
 _PERSIAN = regex.compile(r"[پچژگ]")
 _URDU = regex.compile(r"[ٹڈڑںے]")
 _UKRAINIAN = regex.compile(r"[іїєґ]", regex.I)
+
+
+NLU_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
+_ANNOTATION = regex.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+@lru_cache(maxsize=1)
+def learned_words() -> dict[str, dict[str, float]]:
+    """word -> share of its uses per Latin-script native language, from our NLU training
+    data (never the held-out sets): the chat vocabulary n-gram models have not seen."""
+    import yaml
+
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for lang in LEXICON:
+        for path in sorted((NLU_DIR / lang).glob("*.yml")):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for block in doc.get("nlu", []) or []:
+                for line in (block.get("examples") or "").splitlines():
+                    text = _NOISE.sub(" ", _ANNOTATION.sub(r"\1", line.strip()[2:]))
+                    for word in {w.lower() for w in _WORD.findall(text)}:
+                        counts[word][lang] += 1
+    table: dict[str, dict[str, float]] = {}
+    for word, by_lang in counts.items():
+        total = sum(by_lang.values())
+        if total >= 2:
+            table[word] = {lang: n / total for lang, n in by_lang.items()}
+    for lang, vocab in LEXICON.items():  # hand-picked words count as fully distinctive
+        for word in vocab:
+            table.setdefault(word, {lang: 1.0})
+    return table
 
 
 @dataclass(frozen=True)
@@ -126,13 +158,22 @@ def detect(text: str, hint: str | None = None) -> Detection:
     words = [w.lower() for w in _WORD.findall(content)]
     if _VI_LETTERS.search(content):
         return Detection("vi", 0.97, len(words) >= 2, "script")
-    hits = {lang: sum(w in vocab for w in words) for lang, vocab in LEXICON.items()}
-    ranked = sorted(hits.values(), reverse=True)
+    table = learned_words()
+    hits: dict[str, float] = defaultdict(float)
+    known = 0
+    for word in words:
+        shares = table.get(word)
+        if shares:
+            known += 1
+            for lang, share in shares.items():
+                hits[lang] += share
     hint = (hint or "").split("-")[0].lower() or None
-    if ranked[0] >= 3 and ranked[0] >= 3 * ranked[1] and ranked[0] * 2 >= len(words):
-        # the words are unmistakable: skip the slow n-gram model
+    ranked = sorted(hits.values(), reverse=True) + [0.0, 0.0]
+    if known and known * 2 >= len(words) and ranked[0] >= 2 * ranked[1] and ranked[0] >= 1:
+        # most words are known chat vocabulary of one language: no n-gram model needed
         best = max(hits, key=hits.__getitem__)
-        return Detection(best, round(ranked[0] / (ranked[0] + ranked[1]), 3), True, "lexicon")
+        confidence = round(ranked[0] / (ranked[0] + ranked[1]), 3)
+        return Detection(best, confidence, len(words) >= 3 and confidence >= 0.7, "lexicon")
     probs = _ngram_probs(content)
     # n-gram statistics are weak on 1-3 words, where the lexicon knows better
     weight = 1.0 if len(words) <= 3 else 0.25

@@ -219,10 +219,17 @@ def create_app(settings: Settings) -> web.Application:
         except asyncio.CancelledError:
             pass
 
+    async def warm_up(app: web.Application) -> None:
+        # the detector's vocabulary and spaCy rules load once, before the first shopper
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, lambda: (language.detect("warm up please"),
+                                                  entities.extract("XB-204518")))
+
     async def on_shutdown(app: web.Application) -> None:
         await app[K.SOCKETS].close_all()
 
     app.cleanup_ctx.extend([redis_ctx, http_ctx, pubsub_ctx])
+    app.on_startup.append(warm_up)
     app.on_shutdown.append(on_shutdown)
     app.router.add_post("/api/conversations/{conversation_id}/messages", post_message)
     app.router.add_get("/api/conversations/{conversation_id}", get_conversation)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.copy import Fmt
 from tests.conftest import order_where
-from tests.stack import stack  # noqa: F401  (fixture)
+
 
 pytestmark = pytest.mark.stack
 
@@ -32,7 +32,7 @@ def joined(result: dict) -> str:
     return "\n".join(r["text"] for r in result["replies"])
 
 
-def test_tracking_conversation_over_rest(stack, store) -> None:  # noqa: F811
+def test_tracking_conversation_over_rest(stack, store) -> None:
     order = order_where(store, "in_transit", status="shipped")
 
     async def run() -> None:
@@ -61,7 +61,7 @@ def test_tracking_conversation_over_rest(stack, store) -> None:  # noqa: F811
     asyncio.run(run())
 
 
-def test_tracking_conversation_over_websocket(stack, store) -> None:  # noqa: F811
+def test_tracking_conversation_over_websocket(stack, store) -> None:
     order = order_where(store, "customs_hold")
 
     async def run() -> None:
@@ -105,7 +105,7 @@ def test_tracking_conversation_over_websocket(stack, store) -> None:  # noqa: F8
     (b'{"text": 42}', 400, "bad_text"),
     (b'{"text": "<b></b>"}', 400, "empty_text"),
 ])
-def test_bad_input_gets_clear_json_errors(stack, body, status, code) -> None:  # noqa: F811
+def test_bad_input_gets_clear_json_errors(stack, body, status, code) -> None:
     async def run() -> None:
         async with aiohttp.ClientSession() as s:
             async with s.post(f"{stack.gateway_url}/api/conversations/{conv()}/messages",
@@ -118,7 +118,7 @@ def test_bad_input_gets_clear_json_errors(stack, body, status, code) -> None:  #
     asyncio.run(run())
 
 
-def test_bad_conversation_ids_and_unknown_conversations(stack) -> None:  # noqa: F811
+def test_bad_conversation_ids_and_unknown_conversations(stack) -> None:
     async def run() -> None:
         async with aiohttp.ClientSession() as s:
             async with s.post(f"{stack.gateway_url}/api/conversations/a%20b/messages",
@@ -132,7 +132,7 @@ def test_bad_conversation_ids_and_unknown_conversations(stack) -> None:  # noqa:
     asyncio.run(run())
 
 
-def test_markup_emoji_and_mixed_scripts_get_polite_replies_and_are_kept(stack) -> None:  # noqa: F811
+def test_markup_emoji_and_mixed_scripts_get_polite_replies_and_are_kept(stack) -> None:
     texts = ["<script>alert('x')</script> where is my order", "😡😡😡",
              "my order XB-204518 まだ届かない!!", "A" * 5000]
 
@@ -150,7 +150,7 @@ def test_markup_emoji_and_mixed_scripts_get_polite_replies_and_are_kept(stack) -
     asyncio.run(run())
 
 
-def test_analyze_and_health(stack) -> None:  # noqa: F811
+def test_analyze_and_health(stack) -> None:
     async def run() -> None:
         async with aiohttp.ClientSession() as s:
             async with s.post(f"{stack.gateway_url}/api/analyze",

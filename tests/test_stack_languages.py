@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import order_where
-from tests.stack import libre_server, stack  # noqa: F401  (fixtures)
+
 
 pytestmark = pytest.mark.stack
 
@@ -29,7 +29,7 @@ def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
-def test_short_messages_do_not_flip_the_language_and_a_real_switch_does(stack, store) -> None:  # noqa: F811
+def test_short_messages_do_not_flip_the_language_and_a_real_switch_does(stack, store) -> None:
     order = order_where(store, "in_transit", status="shipped")
 
     async def go() -> None:
@@ -59,7 +59,7 @@ def test_short_messages_do_not_flip_the_language_and_a_real_switch_does(stack, s
     ("Cadê meu pedido?", "pt", "pedido"),
     ("Où est mon colis ?", "fr", "commande"),
 ])
-def test_first_message_sets_the_language(stack, text, lang, expect) -> None:  # noqa: F811
+def test_first_message_sets_the_language(stack, text, lang, expect) -> None:
     async def go() -> None:
         async with aiohttp.ClientSession() as s:
             result = await say(s, stack.gateway_url, "f" + uuid.uuid4().hex[:12], text)
@@ -69,7 +69,7 @@ def test_first_message_sets_the_language(stack, text, lang, expect) -> None:  # 
     run(go())
 
 
-def test_page_locale_is_a_hint_not_an_override(stack) -> None:  # noqa: F811
+def test_page_locale_is_a_hint_not_an_override(stack) -> None:
     async def go() -> None:
         async with aiohttp.ClientSession() as s:
             hinted = await say(s, stack.gateway_url, "h" + uuid.uuid4().hex[:12], "ok",
@@ -82,7 +82,7 @@ def test_page_locale_is_a_hint_not_an_override(stack) -> None:  # noqa: F811
     run(go())
 
 
-def test_other_languages_go_through_machine_translation(stack, libre_server) -> None:  # noqa: F811
+def test_other_languages_go_through_machine_translation(stack, libre_server) -> None:
     async def go() -> None:
         libre_server.mode = "up"
         async with aiohttp.ClientSession() as s:
@@ -100,7 +100,7 @@ def test_other_languages_go_through_machine_translation(stack, libre_server) -> 
 
 
 @pytest.mark.parametrize("mode", ["error", "slow"])
-def test_translation_outage_answers_in_english_with_a_note(stack, libre_server, mode) -> None:  # noqa: F811
+def test_translation_outage_answers_in_english_with_a_note(stack, libre_server, mode) -> None:
     async def go() -> None:
         libre_server.mode = mode
         try:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from handoff.translation import (CachedTranslator, DeepTranslator, NoTranslator,
                                  TranslationUnavailable, for_agent, to_shopper)
 from tests.fake_libretranslate import FakeLibreTranslate
-from tests.redis_server import redis_url  # noqa: F401  (fixture)
+
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_translates_through_the_provider_api(libre) -> None:  # type: ignore[no-
         "[pl] Your parcel is on its way."
 
 
-def test_cache_in_redis_saves_the_second_call(libre, redis_url) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_cache_in_redis_saves_the_second_call(libre, redis_url) -> None:  # type: ignore[no-untyped-def]
     async def run() -> None:
         redis = Redis.from_url(redis_url)
         t = CachedTranslator(DeepTranslator("libre", libre.url, "key", timeout_s=2), redis)
