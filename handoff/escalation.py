@@ -18,10 +18,12 @@ class Escalation:
     score: float = 0.0
     priority: str = "none"  # none | low | normal | high | urgent
     reasons: tuple[Reason, ...] = field(default=())
+    sentiment: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["reasons"] = [asdict(r) for r in self.reasons]
+        data.pop("sentiment", None)  # reported beside the escalation, not inside it
         return data
 
 
