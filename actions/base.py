@@ -111,6 +111,17 @@ class Ctx:
                                           for k, v in pairs.items()))
 
 
+def announce_order(ctx: Ctx, order: Order) -> None:
+    """Tell the gateway which order this chat is about: its value and the customer's tier
+    feed escalation scoring and the agent's order panel."""
+    store = shop.store()
+    customer = store.customer(order.email)
+    value_usd = round(order.total / store.policies.fx_per_usd[order.currency], 2)
+    ctx.dispatcher.utter_message(json_message={"order": {
+        "order_id": order.order_id, "country": order.country, "value_usd": value_usd,
+        "customer_tier": customer.tier if customer else "new"}})
+
+
 def resolve_language(tracker: Tracker) -> str:
     """The gateway decides (sticky, with hints); without it, decide here the same way."""
     message = tracker.latest_message or {}
@@ -152,6 +163,7 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
         if orders:
             order = orders[-1]
             ctx.set("verified_order", order.order_id)
+            announce_order(ctx, order)
             ctx.say("verified_token", order_id=order.order_id)
             return order
     if given_id and email:
@@ -160,6 +172,7 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
             ctx.set("verified_order", order.order_id)
             ctx.set("pending_request", None)
             state.clear_failures(conv_scope)
+            announce_order(ctx, order)
             ctx.log("order_verified", order_id=order.order_id)
             return order
         state.add_failure(conv_scope)

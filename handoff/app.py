@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from bot import entities, language
 from handoff import appkeys as K
 from handoff.conversations import Conversations
-from handoff.escalation import Escalation
+from handoff import scoring
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.settings import Settings
 from handoff.sockets import SocketHub
@@ -107,14 +107,19 @@ async def analyze(request: web.Request) -> web.Response:
     except RasaUnavailable:
         return error(503, "nlu_unavailable", "the NLU model is not reachable; try again soon")
     intent = parsed.get("intent") or {}
+    value = context.get("order_value")
+    escalation = scoring.score(text.plain, scoring.Context(
+        language=detection.language or "en", intent=intent.get("name"),
+        order_value_usd=float(value) if isinstance(value, (int, float)) else None,
+        customer_tier="vip" if context.get("vip") else None))
     return web.json_response({
         "language": detection.language or "und",
         "language_confidence": detection.confidence,
         "intent": intent.get("name"), "intent_confidence": intent.get("confidence"),
         "intent_ranking": parsed.get("intent_ranking", [])[:5],
         "entities": entities.extract(text.plain),
-        "sentiment": 0.0,
-        "escalation": Escalation().as_dict(),
+        "sentiment": escalation.sentiment,
+        "escalation": escalation.as_dict(),
     })
 
 

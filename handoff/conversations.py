@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
 
 from bot import language
+from handoff import scoring
 from handoff.escalation import Escalation, from_bot_handoff
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.storage import ConversationStore
@@ -22,6 +24,16 @@ BOT_DOWN = {
 }
 
 
+def country_language(country: str | None) -> str | None:
+    """The language shoppers of a destination country usually write (policies.yml)."""
+    if not country:
+        return None
+    from shop.policy import load_policies
+
+    policy = load_policies().countries.get(country)
+    return policy.language if policy else None
+
+
 class Conversations:
     def __init__(self, store: ConversationStore, rasa: RasaClient,
                  translator: Translator | None = None) -> None:
@@ -33,7 +45,9 @@ class Conversations:
                               metadata: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         meta = await self.store.meta(conv_id)
-        hint = metadata.get("locale") or meta.get("locale")
+        # hints, never overrides: the page locale, else the order's destination country
+        hint = metadata.get("locale") or meta.get("locale") or country_language(
+            meta.get("country"))
         detection = language.detect(text.plain, hint=hint)
         if text.plain.startswith("/"):  # a button payload carries no language
             detection = language.Detection(None, 0.0, False, "none")
@@ -64,6 +78,7 @@ class Conversations:
         replies: list[dict[str, Any]] = []
         nlu: dict[str, Any] = {}
         degraded = False
+        handed_over = False
         rasa_started = time.perf_counter()
         try:
             raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
@@ -73,12 +88,16 @@ class Conversations:
             degraded = True
         rasa_ms = round((time.perf_counter() - rasa_started) * 1000, 1)
         translation_failed = False
+        order_info: dict[str, Any] = {}
         for item in raw:
             custom = item.get("custom") or {}
+            if "order" in custom:
+                order_info = custom["order"]
             if "nlu" in custom:
                 nlu = custom["nlu"]
             if "handoff" in custom:
                 escalation = from_bot_handoff(custom["handoff"].get("reason", "human"))
+                handed_over = True
             if item.get("text"):
                 reply = {"text": item["text"]}
                 if item.get("buttons"):
@@ -86,8 +105,43 @@ class Conversations:
                 replies.append(reply)
         if not native:
             replies, translation_failed = await self._localize(replies, lang)
-        after: dict[str, Any] = {"last_intent": nlu.get("intent")}
+        streak = int(meta.get("fallback_streak", 0) or 0)
+        streak = streak + 1 if nlu.get("intent") == "nlu_fallback" else 0
+        value = order_info.get("value_usd", meta.get("order_value_usd"))
+        scored = scoring.score(english or text.plain, scoring.Context(
+            language="en" if english else lang, intent=nlu.get("intent"),
+            order_value_usd=float(value) if value not in (None, "") else None,
+            customer_tier=order_info.get("customer_tier", meta.get("customer_tier")),
+            previous_texts=tuple(json.loads(meta.get("recent_texts", "[]"))),
+            fallback_streak=streak))
+        if escalation.escalate:  # the bot itself handed over: keep its reason first
+            escalation = Escalation(True, max(escalation.score, scored.score),
+                                    escalation.priority if scored.priority in {"none", "low"}
+                                    else scored.priority,
+                                    escalation.reasons + tuple(
+                                        r for r in scored.reasons
+                                        if r.code not in {x.code for x in escalation.reasons}),
+                                    scored.sentiment)
+        else:
+            escalation = scored
+        recent = (json.loads(meta.get("recent_texts", "[]")) + [text.plain[:500]])[-5:]
+        after: dict[str, Any] = {"last_intent": nlu.get("intent"), "fallback_streak": streak,
+                                 "recent_texts": json.dumps(recent, ensure_ascii=False)}
+        if order_info:
+            after.update(order_id=order_info.get("order_id"),
+                         order_value_usd=order_info.get("value_usd"),
+                         customer_tier=order_info.get("customer_tier"),
+                         country=order_info.get("country"))
         if escalation.escalate:
+            after.update(escalation=json.dumps(escalation.as_dict(), ensure_ascii=False))
+            LOG.info("escalation_decision", extra={
+                "conversation_id": conv_id, "score": escalation.score,
+                "priority": escalation.priority,
+                "reasons": [r.code for r in escalation.reasons]})
+        if escalation.escalate and any(r.code in {"human", "bot_failure"}
+                                        for r in escalation.reasons) and handed_over:
+            # the bot told the shopper a person takes over (the agent queue is the next
+            # milestone); score-only escalations are reported but change nothing yet
             mode = "queued"
             after.update(mode=mode, queued_reason=escalation.reasons[0].code)
         await self.store.append_many(
@@ -107,6 +161,7 @@ class Conversations:
                             for r in replies],
                 "language": lang, "mode": mode,
                 "escalation": escalation.as_dict(), "intent": nlu.get("intent"),
+                "sentiment": escalation.sentiment,
                 "degraded": degraded, "translated": not native and not translation_failed}
 
     async def _localize(self, replies: list[dict[str, Any]], lang: str

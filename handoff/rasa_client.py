@@ -19,27 +19,25 @@ class RasaClient:
         self.action_url = action_url
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
 
-    async def send(self, conv_id: str, text: str, metadata: dict[str, Any]
-                   ) -> list[dict[str, Any]]:
-        body = {"sender": conv_id, "message": text, "metadata": metadata}
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
-            async with self.session.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body,
+            async with self.session.post(f"{self.rasa_url}{path}", json=body,
                                          timeout=self.timeout) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered {resp.status}")
-                return list(await resp.json())
+                return await resp.json()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
+    async def send(self, conv_id: str, text: str, metadata: dict[str, Any]
+                   ) -> list[dict[str, Any]]:
+        """The bot's replies to one shopper message (Rasa's REST channel)."""
+        body = {"sender": conv_id, "message": text, "metadata": metadata}
+        return list(await self._post("/webhooks/rest/webhook", body))
+
     async def parse(self, text: str) -> dict[str, Any]:
-        try:
-            async with self.session.post(f"{self.rasa_url}/model/parse", json={"text": text},
-                                         timeout=self.timeout) as resp:
-                if resp.status != 200:
-                    raise RasaUnavailable(f"rasa answered {resp.status}")
-                return dict(await resp.json())
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        """NLU only, no dialogue state touched."""
+        return dict(await self._post("/model/parse", {"text": text}))
 
     async def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

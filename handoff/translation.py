@@ -158,21 +158,24 @@ async def translate_or_none(translator: Translator, text: str, source: str, targ
         return None
 
 
+async def relay(translator: Translator, text: str, source: str, target: str
+                ) -> dict[str, Any]:
+    """Text for the other side of a chat: the translation when there is one, and the
+    original always (agents click through to it; the shopper's copy keeps the agent's)."""
+    translated = await translate_or_none(translator, text, source, target) \
+        if source != target else text
+    return {"text": translated if translated is not None else text, "original": text,
+            "translated": translated is not None and source != target,
+            "source_language": source, "target_language": target}
+
+
 async def for_agent(translator: Translator, text: str, shopper_lang: str, agent_lang: str
                     ) -> dict[str, Any]:
-    """A shopper message as the agent sees it: translation plus the original."""
-    translated = await translate_or_none(translator, text, shopper_lang, agent_lang) \
-        if shopper_lang != agent_lang else text
-    return {"text": translated if translated is not None else text, "original": text,
-            "translated": translated is not None and shopper_lang != agent_lang,
-            "source_language": shopper_lang, "target_language": agent_lang}
+    """A shopper message as the agent sees it."""
+    return await relay(translator, text, shopper_lang, agent_lang)
 
 
 async def to_shopper(translator: Translator, text: str, agent_lang: str, shopper_lang: str
                      ) -> dict[str, Any]:
-    """An agent's reply as the shopper gets it (the agent's own words kept)."""
-    translated = await translate_or_none(translator, text, agent_lang, shopper_lang) \
-        if agent_lang != shopper_lang else text
-    return {"text": translated if translated is not None else text, "original": text,
-            "translated": translated is not None and agent_lang != shopper_lang,
-            "source_language": agent_lang, "target_language": shopper_lang}
+    """An agent's reply as the shopper gets it."""
+    return await relay(translator, text, agent_lang, shopper_lang)

@@ -88,5 +88,13 @@ def order_where(store: Any, scenario: str, **attrs: Any):  # type: ignore[no-unt
     raise LookupError(f"no sample order for {scenario} {attrs}")
 
 
+async def say(session: Any, base: str, conv_id: str, text: str, **metadata: str) -> dict:
+    """One shopper message through the gateway's REST API (real stack tests)."""
+    async with session.post(f"{base}/api/conversations/{conv_id}/messages",
+                            json={"text": text, "metadata": metadata}) as resp:
+        assert resp.status == 200, await resp.text()
+        return dict(await resp.json())
+
+
 def ent(entity: str, value: str) -> dict[str, Any]:
     return {"entity": entity, "value": value, "start": 0, "end": len(value)}

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.copy import Fmt
-from tests.conftest import order_where
+from tests.conftest import order_where, say
 
 
 pytestmark = pytest.mark.stack
@@ -20,12 +20,6 @@ def conv() -> str:
     return "t" + uuid.uuid4().hex[:16]
 
 
-async def say(session: aiohttp.ClientSession, base: str, conv_id: str, text: str,
-              **metadata: str) -> dict:
-    async with session.post(f"{base}/api/conversations/{conv_id}/messages",
-                            json={"text": text, "metadata": metadata}) as resp:
-        assert resp.status == 200, await resp.text()
-        return await resp.json()
 
 
 def joined(result: dict) -> str:

@@ -8,17 +8,12 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.conftest import order_where
+from tests.conftest import order_where, say
 
 
 pytestmark = pytest.mark.stack
 
 
-async def say(s: aiohttp.ClientSession, base: str, conv: str, text: str, **meta: str) -> dict:
-    async with s.post(f"{base}/api/conversations/{conv}/messages",
-                      json={"text": text, "metadata": meta}) as resp:
-        assert resp.status == 200, await resp.text()
-        return await resp.json()
 
 
 def text_of(result: dict) -> str:
