@@ -161,3 +161,27 @@ def test_analyze_and_health(stack) -> None:
             assert health["action_server"]["ok"]
 
     asyncio.run(run())
+
+
+def test_every_message_is_scored_and_a_person_request_queues(stack) -> None:
+    async def run() -> None:
+        async with aiohttp.ClientSession() as s:
+            fraud = await say(s, stack.gateway_url, conv(), "Das ist Betrug!")
+            assert fraud["language"] == "de"
+            assert fraud["escalation"]["escalate"] is True
+            assert "fraud" in [r["code"] for r in fraud["escalation"]["reasons"]]
+            calm = await say(s, stack.gateway_url, conv(), "no worries, I can wait")
+            assert calm["escalation"]["escalate"] is False and calm["mode"] == "bot"
+            c = conv()
+            human = await say(s, stack.gateway_url, c, "I want to talk to a real person")
+            assert human["mode"] == "queued"
+            assert human["escalation"]["reasons"][0]["code"] == "human"
+            async with s.post(f"{stack.gateway_url}/api/analyze",
+                              json={"text": "I'm opening a PayPal dispute",
+                                    "context": {"order_value": 2000}}) as r:
+                data = await r.json()
+            assert data["escalation"]["priority"] == "urgent"
+            assert {"dispute"} <= {x["code"] for x in data["escalation"]["reasons"]}
+            assert -1.0 <= data["sentiment"] <= 1.0
+
+    asyncio.run(run())
