@@ -96,6 +96,15 @@ class Ctx:
         self.last_said = text
         self.dispatcher.utter_message(text=text, buttons=buttons or [])
 
+    def refund_method(self, order: Order) -> str:
+        """Where a refund of this order goes, in the shopper's language."""
+        return self.t(f"method_{'paypal' if order.payment_method == 'paypal' else 'card'}")
+
+    @property
+    def has_order(self) -> bool:
+        """The shopper named or proved an order in this chat."""
+        return bool(self.slot("verified_order") or self.slot("order_id"))
+
     def yes_no(self) -> list[dict[str, str]]:
         return [{"title": self.t("button_yes"), "payload": "/affirm"},
                 {"title": self.t("button_no"), "payload": "/deny"}]
@@ -234,10 +243,15 @@ class FeatureAction(Action):
         return ctx.events
 
 
+def awaiting_free_text(tracker: Tracker) -> bool:
+    """We asked for free text (a new address): the next message is it."""
+    return bool(tracker.get_slot("pending_request") == "new_address")
+
+
 def await_free_text(ctx: Ctx) -> bool:
     """When we asked for free text (a new address), this message is it, whatever its intent."""
-    pending = ctx.slot("pending_request")
-    if pending != "new_address" or ctx.intent in {"human_handoff", "deny", "goodbye"}:
+    if not awaiting_free_text(ctx.tracker) or \
+            ctx.intent in {"human_handoff", "deny", "goodbye"}:
         return False
     from actions.orders import save_new_address
 
@@ -256,9 +270,9 @@ def register(request: str) -> Callable[[type[FeatureAction]], type[FeatureAction
 def first_line_for(order: Order, ctx: Ctx, sized: bool = False):  # type: ignore[no-untyped-def]
     """The order line the shopper means: the product they named, else the first line."""
     product_word = (ctx.slot("product") or "").lower()
+    store = shop.store()
     lines = [ln for ln in order.lines
-             if not sized or (shop.store().product(ln.sku) and shop.store().product(ln.sku)
-                              .has_sizes)]  # type: ignore[union-attr]
+             if not sized or getattr(store.product(ln.sku), "has_sizes", False)]
     for line in lines:
         if product_word and product_word in line.name.lower():
             return line

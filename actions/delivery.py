@@ -24,7 +24,7 @@ class ActionDeliveryTime(FeatureAction):
 
     def answer_without_order(self, ctx: Ctx) -> bool:
         """With only a destination country we can still give the route's numbers."""
-        if ctx.slot("verified_order") or ctx.slot("order_id"):
+        if ctx.has_order:
             return False
         country = ctx.slot("country")
         standard = transit(STANDARD_CARRIER, country) if country else None

@@ -20,7 +20,7 @@ class ActionCancelOrder(FeatureAction):
                     date=fmt.date(order.shipment.events[0].at),  # type: ignore[union-attr]
                     days=policy.return_window_days)
             return
-        method = ctx.t(f"method_{'paypal' if order.payment_method == 'paypal' else 'card'}")
+        method = ctx.refund_method(order)
         amount = fmt.money(order.total, order.currency)
         ctx.say("cancel_offer", buttons=ctx.yes_no(), order_id=order.order_id, amount=amount,
                 method=method)

@@ -24,7 +24,7 @@ def remedy_params(ctx: Ctx, order: Order, option: str, offer: dict[str, Any]) ->
               "partial_refund": offer["partial"],
               "return_refund": offer["unit_price"]}.get(option, 0)
     return {"amount": fmt.money(amount, order.currency), "pct": str(offer["pct"]),
-            "method": ctx.t(f"method_{'paypal' if order.payment_method == 'paypal' else 'card'}"),
+            "method": ctx.refund_method(order),
             "keep_note": ctx.t("remedy_reship_keep") if offer["keep_item"] else "",
             "item": offer["item"]}
 

@@ -29,7 +29,7 @@ class ActionReturnRequest(FeatureAction):
     needs_order = False
 
     def answer_without_order(self, ctx: Ctx) -> bool:
-        if ctx.slot("verified_order") or ctx.slot("order_id"):
+        if ctx.has_order:
             return False
         country = ctx.slot("country")
         if not country:

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Ctx
+from actions.base import Ctx, awaiting_free_text
 from actions.clients import redis_state, shop
 from actions.handoff import hand_over
 from actions.problems import remedy_params
@@ -51,10 +51,6 @@ class ActionOutOfScope(SimpleReply):
     key = "out_of_scope"
 
 
-def ctx_pending_free_text(tracker: Tracker) -> bool:
-    return tracker.get_slot("pending_request") == "new_address"
-
-
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second in a row: offer a person."""
 
@@ -64,7 +60,7 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
-        if entities & {"order_id", "email"} or ctx_pending_free_text(tracker):
+        if entities & {"order_id", "email"} or awaiting_free_text(tracker):
             # the shopper gave the data we asked for, or the address we asked for
             from actions.verification import ActionInform
 
@@ -137,7 +133,7 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
         return
     if kind == "reship" and order:
         fmt = ctx.fmt(order)
-        method = ctx.t(f"method_{'paypal' if order.payment_method == 'paypal' else 'card'}")
+        method = ctx.refund_method(order)
         ctx.say("returned_refund_done", amount=fmt.money(order.total, order.currency),
                 method=method, case_id=_case(ctx, offer, "track_order", "refund"))
         return

@@ -64,11 +64,5 @@ class ConversationStore:
         return {(k.decode() if isinstance(k, bytes) else k):
                 (v.decode() if isinstance(v, bytes) else v) for k, v in raw.items()}
 
-    async def set_meta(self, conv_id: str, **fields: Any) -> None:
-        clean = {k: (json.dumps(v) if isinstance(v, (dict, list)) else str(v))
-                 for k, v in fields.items() if v is not None}
-        if clean:
-            await self.redis.hset(keys.conversation(conv_id), mapping=clean)
-
     async def exists(self, conv_id: str) -> bool:
         return bool(await self.redis.exists(keys.conversation(conv_id)))
