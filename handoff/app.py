@@ -14,6 +14,8 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import entities, language
+from handoff import auth
+from handoff.accounts import AccountStore
 from handoff import appkeys as K
 from handoff.conversations import Conversations
 from handoff import scoring
@@ -202,6 +204,11 @@ def create_app(settings: Settings) -> web.Application:
         redis = Redis.from_url(settings.redis_url)
         app[K.REDIS] = redis
         app[K.STORE] = ConversationStore(redis)
+        app[K.ACCOUNTS] = AccountStore(redis)
+        if settings.demo_accounts:
+            from handoff.accounts import seed_demo
+
+            await seed_demo(redis)
         yield
         await redis.aclose() if hasattr(redis, "aclose") else await redis.close()
 
@@ -241,6 +248,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/analyze", analyze)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/shopper", shopper_socket)
+    auth.add_routes(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
     return app

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from handoff.settings import Settings
 
 if TYPE_CHECKING:
+    from handoff.accounts import AccountStore
     from handoff.conversations import Conversations
     from handoff.rasa_client import RasaClient
     from handoff.sockets import SocketHub
@@ -25,3 +26,4 @@ RASA: web.AppKey[RasaClient] = web.AppKey("rasa")
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations")
 SOCKETS: web.AppKey[SocketHub] = web.AppKey("sockets")
 TRANSLATOR: web.AppKey[Translator] = web.AppKey("translator")
+ACCOUNTS: web.AppKey[AccountStore] = web.AppKey("accounts")

@@ -24,3 +24,20 @@ def channel(conv_id: str) -> str:
 
 CHANNEL_PATTERN = f"{PREFIX}:chan:conv:*"
 CONVERSATIONS = f"{PREFIX}:conversations"  # sorted set: conv_id by last activity
+
+# --- people: accounts (agents, trainers, admins) and their login sessions ---
+ACCOUNTS = f"{PREFIX}:accounts"  # set of logins
+
+
+def account(login: str) -> str:
+    """Hash: name, languages, teams, roles, password_hash (JSON lists for the tuples)."""
+    return f"{PREFIX}:account:{login}"
+
+
+def session(token: str) -> str:
+    """Hash: login, created_at; expires with the session."""
+    return f"{PREFIX}:session:{token}"
+
+
+def login_failures(login: str) -> str:
+    return f"{PREFIX}:loginfail:{login}"

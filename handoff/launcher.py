@@ -128,6 +128,8 @@ class Stack:
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
                 "GATEWAY_PORT": str(self.gateway_port),
                 "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
+                # the demo team (handoff/demo_accounts.yml) so the console can be tried
+                "DEMO_ACCOUNTS": os.environ.get("DEMO_ACCOUNTS", "1"),
                 **self.extra_env}
 
     def _spawn(self, name: str, args: list[str], log_name: str,

@@ -27,6 +27,7 @@ class Settings:
     translator_timeout_s: float = 3.0
     customer_token_secret: str = ""
     instance: str = "gw-1"
+    demo_accounts: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -49,4 +50,5 @@ class Settings:
             translator_timeout_s=float(e.get("TRANSLATOR_TIMEOUT_S", "3")),
             customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
+            demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
         )
