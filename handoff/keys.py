@@ -41,3 +41,40 @@ def session(token: str) -> str:
 
 def login_failures(login: str) -> str:
     return f"{PREFIX}:loginfail:{login}"
+
+# --- the human queue (conversation fields live in conversation(conv_id)) ---
+QUEUE = f"{PREFIX}:queue"  # sorted set: conv_id by priority rank * 1e10 + queued_at
+WAITS = f"{PREFIX}:queue:waits"  # list of recent seconds-from-queued-to-claimed (newest first)
+AGENTS_ONLINE = f"{PREFIX}:agents:online"  # sorted set: login by last heartbeat
+QUEUE_CHANNEL = f"{PREFIX}:chan:queue"  # "the queue changed": every gateway refreshes agents
+
+
+def agent_state(login: str) -> str:
+    """Hash: status (available|away), status_at."""
+    return f"{PREFIX}:agent:{login}:state"
+
+
+def agent_chats(login: str) -> str:
+    """Set of conversation ids the agent owns."""
+    return f"{PREFIX}:agent:{login}:chats"
+
+
+def presence(login: str) -> str:
+    """Exists while a gateway holds a socket of the agent (refreshed, expires after grace)."""
+    return f"{PREFIX}:presence:{login}"
+
+
+def agent_channel(login: str) -> str:
+    """Events for one agent (assigned by transfer, chat taken back) to whichever gateway."""
+    return f"{PREFIX}:chan:agent:{login}"
+
+
+AGENT_CHANNEL_PATTERN = f"{PREFIX}:chan:agent:*"
+
+# case records are shared with the action server (actions/clients/redis_state.py)
+CASE_SEQ = "xb:case:seq"
+CASES_STREAM = "xb:cases"
+
+
+def case(case_id: str) -> str:
+    return f"{PREFIX}:case:{case_id}"
