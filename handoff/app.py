@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,10 +19,12 @@ from handoff import auth
 from handoff.accounts import AccountStore
 from handoff import appkeys as K
 from handoff.conversations import Conversations
+from handoff import desk as desk_module
+from handoff.queue import HandoffStore, load_config
 from handoff import scoring
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.settings import Settings
-from handoff.sockets import SocketHub
+from handoff.sockets import ShopperSink, SocketHub
 from handoff.storage import ConversationStore
 from handoff.textinput import InputError, check_conversation_id, clean_text
 from handoff.translation import build_translator
@@ -152,7 +155,8 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_BODY)
     await ws.prepare(request)
     hub, store = request.app[K.SOCKETS], request.app[K.STORE]
-    hub.add(conv_id, ws)  # subscribe before reading history so nothing falls in between
+    sink = ShopperSink(ws)
+    hub.add(conv_id, sink)  # subscribe before reading history so nothing falls in between
     try:
         meta = await store.meta(conv_id)
         await ws.send_json({"type": "hello", "conversation_id": conv_id,
@@ -165,7 +169,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
                 continue
             await handle_socket_message(request, ws, conv_id, msg.data)
     finally:
-        hub.remove(conv_id, ws)
+        hub.remove(conv_id, sink)
     return ws
 
 
@@ -195,6 +199,15 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "demo" / "index.html")
 
 
+async def console_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "console" / "index.html")
+
+
+async def agent_queue(request: web.Request) -> web.Response:
+    account = await auth.require(request, "agent")
+    return web.json_response(await request.app[K.DESK].routing_view(account))
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=MAX_BODY)
     app[K.SETTINGS] = settings
@@ -205,6 +218,10 @@ def create_app(settings: Settings) -> web.Application:
         app[K.REDIS] = redis
         app[K.STORE] = ConversationStore(redis)
         app[K.ACCOUNTS] = AccountStore(redis)
+        config = load_config()
+        if settings.grace_s is not None:
+            config = dataclasses.replace(config, grace_s=settings.grace_s)
+        app[K.HANDOFF] = HandoffStore(redis, config)
         if settings.demo_accounts:
             from handoff.accounts import seed_demo
 
@@ -218,18 +235,24 @@ def create_app(settings: Settings) -> web.Application:
         app[K.RASA] = RasaClient(session, settings.rasa_url, settings.action_server_url,
                                  settings.rasa_timeout_s)
         app[K.TRANSLATOR] = build_translator(settings, app[K.REDIS])
-        app[K.CONVERSATIONS] = Conversations(app[K.STORE], app[K.RASA], app[K.TRANSLATOR])
+        app[K.CONVERSATIONS] = Conversations(app[K.STORE], app[K.RASA], app[K.TRANSLATOR],
+                                             app[K.HANDOFF])
+        app[K.DESK] = desk_module.Desk(app[K.REDIS], app[K.STORE], app[K.HANDOFF],
+                                       app[K.ACCOUNTS], app[K.RASA], app[K.TRANSLATOR],
+                                       app[K.SOCKETS], settings.max_text_chars)
         yield
         await session.close()
 
     async def pubsub_ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(app[K.SOCKETS].listen(app[K.REDIS]))
+        desk = app[K.DESK]
+        grace = app[K.HANDOFF].config.grace_s
+        tasks = [asyncio.create_task(app[K.SOCKETS].listen(app[K.REDIS])),
+                 asyncio.create_task(desk.heartbeat_loop(max(0.2, grace / 3))),
+                 asyncio.create_task(desk.sweep_loop(settings.sweep_every_s))]
         yield
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def warm_up(app: web.Application) -> None:
         # the detector's vocabulary and spaCy rules load once, before the first shopper
@@ -249,6 +272,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/shopper", shopper_socket)
     auth.add_routes(app)
+    app.router.add_get("/api/agent/queue", agent_queue)
+    app.router.add_get("/ws/agent", desk_module.agent_socket)
+    app.router.add_get("/console/", console_page)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
     return app

@@ -12,6 +12,8 @@ from handoff.settings import Settings
 
 if TYPE_CHECKING:
     from handoff.accounts import AccountStore
+    from handoff.desk import Desk
+    from handoff.queue import HandoffStore
     from handoff.conversations import Conversations
     from handoff.rasa_client import RasaClient
     from handoff.sockets import SocketHub
@@ -27,3 +29,5 @@ CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations")
 SOCKETS: web.AppKey[SocketHub] = web.AppKey("sockets")
 TRANSLATOR: web.AppKey[Translator] = web.AppKey("translator")
 ACCOUNTS: web.AppKey[AccountStore] = web.AppKey("accounts")
+HANDOFF: web.AppKey[HandoffStore] = web.AppKey("handoff")
+DESK: web.AppKey[Desk] = web.AppKey("desk")

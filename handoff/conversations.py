@@ -1,15 +1,23 @@
-"""A shopper message end to end: language, transcript, bot reply, handoff signal."""
+"""A shopper message end to end: language, transcript, bot reply or human queue.
+
+While the bot owns a chat, the message goes to Rasa and the reply back; every message is
+scored, and an escalation puts the chat in the human queue with an honest notice (position
+and expected wait, or an email answer outside chat hours). While the chat is queued or an
+agent owns it the bot stays silent: the message is only stored, published and scored.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot import language
+from bot import copy, language
 from handoff import scoring
 from handoff.escalation import Escalation, from_bot_handoff
+from handoff.queue import HandoffStore
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.storage import ConversationStore
 from handoff.textinput import ShopperText
@@ -34,135 +42,213 @@ def country_language(country: str | None) -> str | None:
     return policy.language if policy else None
 
 
+def order_email(order_id: str | None) -> str | None:
+    if not order_id:
+        return None
+    from actions.clients import shop as shop_client
+
+    order = shop_client.store().get_order(order_id)
+    return order.email if order else None
+
+
+@dataclass
+class BotTurn:
+    """What Rasa said about one message."""
+
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    nlu: dict[str, Any] = field(default_factory=dict)
+    order: dict[str, Any] = field(default_factory=dict)
+    handoff_reason: str | None = None
+    degraded: bool = False
+    ms: float = 0.0
+
+
+def combine(bot_handoff: str | None, scored: Escalation) -> Escalation:
+    """The bot's own handoff (its reason first) merged with the message's score."""
+    if bot_handoff is None:
+        return scored
+    own = from_bot_handoff(bot_handoff)
+    codes = {r.code for r in own.reasons}
+    return Escalation(True, max(own.score, scored.score),
+                      own.priority if scored.priority in {"none", "low"} else scored.priority,
+                      own.reasons + tuple(r for r in scored.reasons if r.code not in codes),
+                      scored.sentiment)
+
+
 class Conversations:
     def __init__(self, store: ConversationStore, rasa: RasaClient,
-                 translator: Translator | None = None) -> None:
+                 translator: Translator | None = None,
+                 handoff: HandoffStore | None = None) -> None:
         self.store = store
         self.rasa = rasa
         self.translator = translator or NoTranslator()
+        self.handoff = handoff or HandoffStore(store.redis)
 
     async def shopper_message(self, conv_id: str, text: ShopperText,
                               metadata: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         meta = await self.store.meta(conv_id)
+        is_button = text.plain.startswith("/")
         # hints, never overrides: the page locale, else the order's destination country
         hint = metadata.get("locale") or meta.get("locale") or country_language(
             meta.get("country"))
-        detection = language.detect(text.plain, hint=hint)
-        if text.plain.startswith("/"):  # a button payload carries no language
-            detection = language.Detection(None, 0.0, False, "none")
+        detection = language.Detection(None, 0.0, False, "none") if is_button else \
+            language.detect(text.plain, hint=hint)
         lang = language.choose(meta.get("language"), detection, hint=hint)
         mode = meta.get("mode", "bot")
         shown = text.original
-        if text.plain.startswith("/") and isinstance(metadata.get("display"), str):
+        if is_button and isinstance(metadata.get("display"), str):
             shown = metadata["display"][:200]  # a quick-reply button: keep what it said
         native = language.is_native(lang)
         bot_lang = lang if native else "en"
-        bot_text = text.plain
         english: str | None = None
-        if not native and not text.plain.startswith("/"):
+        if not native and not is_button:
             # the bot works in English for languages we do not write natively
             english = await translate_or_none(self.translator, text.plain, lang, "en")
-            bot_text = english or text.plain
         shopper_entry: dict[str, Any] = {"speaker": "shopper", "text": shown, "language": lang}
         if english is not None:
             shopper_entry["translation_en"] = english
-        await self.store.append_many(
+        [stored] = await self.store.append_many(
             conv_id, [shopper_entry],
             meta={"language": lang, "locale": metadata.get("locale"), "mode": mode})
+
+        if mode in ("queued", "agent"):
+            result = await self._while_human(conv_id, meta, text, english, lang, mode,
+                                             stored["seq"])
+        else:
+            result = await self._with_bot(conv_id, meta, text, english, lang, bot_lang,
+                                          native, metadata)
+        LOG.info("shopper_message", extra={
+            "conversation_id": conv_id, "language": lang, "intent": result.get("intent"),
+            "replies": len(result["replies"]), "mode": result["mode"],
+            "escalate": result["escalation"]["escalate"], "degraded": result["degraded"],
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return result
+
+    def _score(self, meta: dict[str, str], text: ShopperText, english: str | None, lang: str,
+               intent: str | None, order: dict[str, Any], streak: int) -> Escalation:
+        value = order.get("value_usd", meta.get("order_value_usd"))
+        return scoring.score(english or text.plain, scoring.Context(
+            language="en" if english else lang, intent=intent,
+            order_value_usd=float(value) if value not in (None, "", "None") else None,
+            customer_tier=order.get("customer_tier", meta.get("customer_tier")),
+            previous_texts=tuple(json.loads(meta.get("recent_texts", "[]"))),
+            fallback_streak=streak))
+
+    @staticmethod
+    def _recent(meta: dict[str, str], text: ShopperText) -> str:
+        recent = (json.loads(meta.get("recent_texts", "[]")) + [text.plain[:500]])[-5:]
+        return json.dumps(recent, ensure_ascii=False)
+
+    async def _while_human(self, conv_id: str, meta: dict[str, str], text: ShopperText,
+                           english: str | None, lang: str, mode: str, seq: int
+                           ) -> dict[str, Any]:
+        """Queued or with an agent: the bot is silent; the message may raise priority."""
+        escalation = self._score(meta, text, english, lang, meta.get("last_intent"), {}, 0)
+        await self.store.append_many(conv_id, [], meta={
+            "recent_texts": self._recent(meta, text), "last_shopper_seq": seq})
+        if mode == "queued" and escalation.escalate:
+            await self.handoff.enqueue(conv_id, escalation.as_dict(),
+                                       meta.get("team", "general"))
+        return {"replies": [], "language": lang, "mode": mode,
+                "escalation": escalation.as_dict(), "intent": None,
+                "sentiment": escalation.sentiment, "degraded": False, "translated": False}
+
+    async def _ask_bot(self, conv_id: str, bot_text: str, bot_lang: str,
+                       metadata: dict[str, Any]) -> BotTurn:
+        turn = BotTurn()
         rasa_meta = {k: v for k, v in metadata.items()
                      if k in {"locale", "customer_token", "page"}}
-
         rasa_meta["language"] = bot_lang
-        escalation = Escalation()
-        replies: list[dict[str, Any]] = []
-        nlu: dict[str, Any] = {}
-        degraded = False
-        handed_over = False
-        rasa_started = time.perf_counter()
+        started = time.perf_counter()
         try:
             raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
         except RasaUnavailable as exc:
             LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
             raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
-            degraded = True
-        rasa_ms = round((time.perf_counter() - rasa_started) * 1000, 1)
-        translation_failed = False
-        order_info: dict[str, Any] = {}
+            turn.degraded = True
+        turn.ms = round((time.perf_counter() - started) * 1000, 1)
         for item in raw:
             custom = item.get("custom") or {}
-            if "order" in custom:
-                order_info = custom["order"]
-            if "nlu" in custom:
-                nlu = custom["nlu"]
+            turn.order = custom.get("order", turn.order)
+            turn.nlu = custom.get("nlu", turn.nlu)
             if "handoff" in custom:
-                escalation = from_bot_handoff(custom["handoff"].get("reason", "human"))
-                handed_over = True
+                turn.handoff_reason = custom["handoff"].get("reason", "human")
             if item.get("text"):
                 reply = {"text": item["text"]}
                 if item.get("buttons"):
                     reply["buttons"] = item["buttons"]
-                replies.append(reply)
-        if not native:
-            replies, translation_failed = await self._localize(replies, lang)
+                turn.replies.append(reply)
+        return turn
+
+    async def _with_bot(self, conv_id: str, meta: dict[str, str], text: ShopperText,
+                        english: str | None, lang: str, bot_lang: str, native: bool,
+                        metadata: dict[str, Any]) -> dict[str, Any]:
+        turn = await self._ask_bot(conv_id, english or text.plain, bot_lang, metadata)
+        intent = turn.nlu.get("intent")
         streak = int(meta.get("fallback_streak", 0) or 0)
-        streak = streak + 1 if nlu.get("intent") == "nlu_fallback" else 0
-        value = order_info.get("value_usd", meta.get("order_value_usd"))
-        scored = scoring.score(english or text.plain, scoring.Context(
-            language="en" if english else lang, intent=nlu.get("intent"),
-            order_value_usd=float(value) if value not in (None, "") else None,
-            customer_tier=order_info.get("customer_tier", meta.get("customer_tier")),
-            previous_texts=tuple(json.loads(meta.get("recent_texts", "[]"))),
-            fallback_streak=streak))
-        if escalation.escalate:  # the bot itself handed over: keep its reason first
-            escalation = Escalation(True, max(escalation.score, scored.score),
-                                    escalation.priority if scored.priority in {"none", "low"}
-                                    else scored.priority,
-                                    escalation.reasons + tuple(
-                                        r for r in scored.reasons
-                                        if r.code not in {x.code for x in escalation.reasons}),
-                                    scored.sentiment)
-        else:
-            escalation = scored
-        recent = (json.loads(meta.get("recent_texts", "[]")) + [text.plain[:500]])[-5:]
-        after: dict[str, Any] = {"last_intent": nlu.get("intent"), "fallback_streak": streak,
-                                 "recent_texts": json.dumps(recent, ensure_ascii=False)}
-        if order_info:
-            after.update(order_id=order_info.get("order_id"),
-                         order_value_usd=order_info.get("value_usd"),
-                         customer_tier=order_info.get("customer_tier"),
-                         country=order_info.get("country"))
+        streak = streak + 1 if intent == "nlu_fallback" else 0
+        escalation = combine(turn.handoff_reason,
+                             self._score(meta, text, english, lang, intent, turn.order, streak))
+        after: dict[str, Any] = {"last_intent": intent, "fallback_streak": streak,
+                                 "recent_texts": self._recent(meta, text)}
+        if turn.order:
+            after.update(order_id=turn.order.get("order_id"),
+                         order_value_usd=turn.order.get("value_usd"),
+                         customer_tier=turn.order.get("customer_tier"),
+                         country=turn.order.get("country"))
+        replies = turn.replies
+        mode = "bot"
         if escalation.escalate:
-            after.update(escalation=json.dumps(escalation.as_dict(), ensure_ascii=False))
             LOG.info("escalation_decision", extra={
                 "conversation_id": conv_id, "score": escalation.score,
                 "priority": escalation.priority,
                 "reasons": [r.code for r in escalation.reasons]})
-        if escalation.escalate and any(r.code in {"human", "bot_failure"}
-                                        for r in escalation.reasons) and handed_over:
-            # the bot told the shopper a person takes over (the agent queue is the next
-            # milestone); score-only escalations are reported but change nothing yet
+            codes = [r.code for r in escalation.reasons]
+            team = self.handoff.config.team_for(intent, codes)
+            position = await self.handoff.enqueue(conv_id, escalation.as_dict(), team)
             mode = "queued"
-            after.update(mode=mode, queued_reason=escalation.reasons[0].code)
+            after.update(queued_reason=codes[0])
+            replies = replies + await self._queue_notice(
+                bot_lang, position, announced=turn.handoff_reason is not None,
+                email=order_email(after.get("order_id") or meta.get("order_id")))
+        if not native:
+            replies, _ = await self._localize(replies, lang)
         await self.store.append_many(
             # (Redis' cjson turns an empty list into {}: leave "buttons" out instead)
-            conv_id, [{"speaker": "bot", "text": r["text"], "language": r.get("language", bot_lang),
-                       "intent": nlu.get("intent"),
+            conv_id, [{"speaker": "bot", "text": r["text"],
+                       "language": r.get("language", bot_lang), "intent": intent,
                        **({"original": r["original"]} if r.get("original") else {}),
                        **({"buttons": r["buttons"]} if r.get("buttons") else {})}
                       for r in replies],
             meta=after)
-        LOG.info("shopper_message", extra={
-            "conversation_id": conv_id, "language": lang, "intent": nlu.get("intent"),
-            "confidence": nlu.get("confidence"), "replies": len(replies), "mode": mode,
-            "escalate": escalation.escalate, "degraded": degraded,
-            "ms": round((time.perf_counter() - started) * 1000, 1), "rasa_ms": rasa_ms})
+        if mode == "queued":
+            await self.store.publish(conv_id, "mode", mode="queued", agent_name=None)
         return {"replies": [{k: v for k, v in r.items() if k in {"text", "buttons"}}
                             for r in replies],
                 "language": lang, "mode": mode,
-                "escalation": escalation.as_dict(), "intent": nlu.get("intent"),
-                "sentiment": escalation.sentiment,
-                "degraded": degraded, "translated": not native and not translation_failed}
+                "escalation": escalation.as_dict(), "intent": intent,
+                "sentiment": escalation.sentiment, "degraded": turn.degraded,
+                "translated": not native and all(r.get("language") == lang for r in replies),
+                "rasa_ms": turn.ms}
+
+    async def _queue_notice(self, lang: str, position: int, announced: bool,
+                            email: str | None) -> list[dict[str, Any]]:
+        """What the shopper is told when a person takes over: honest about the wait."""
+        out = [] if announced else [{"text": copy.render("handoff_escalated", lang)}]
+        cfg = self.handoff.config
+        if not cfg.is_open(time.time()):
+            key = "handoff_after_hours" if email else "handoff_after_hours_no_email"
+            out.append({"text": copy.render(key, lang, hours=cfg.hours_label(), email=email)})
+            return out
+        if position < 1:  # an agent already has the chat
+            return out
+        seconds = await self.handoff.expected_wait_s(position)
+        wait = copy.render("wait_under_minute", lang) if seconds < 60 else \
+            copy.render("wait_minutes", lang, minutes=max(2, round(seconds / 60)))
+        key = "handoff_queued_next" if position == 1 else "handoff_queued"
+        out.append({"text": copy.render(key, lang, position=position, wait=wait)})
+        return out
 
     async def _localize(self, replies: list[dict[str, Any]], lang: str
                         ) -> tuple[list[dict[str, Any]], bool]:

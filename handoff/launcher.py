@@ -200,6 +200,16 @@ class Stack:
         wait_http(f"{self.gateway_url}/healthz", 60, gateway)
         log(f"gateway up on :{self.gateway_port}")
 
+    def add_gateway(self, name: str = "gateway-b") -> str:
+        """Another gateway on the same Redis and Rasa (scale-out, two-gateway tests)."""
+        port = free_port()
+        proc = self._spawn(name, [sys.executable, "-m", "handoff.app"], f"{name}.log",
+                           {"GATEWAY_PORT": str(port), "GATEWAY_INSTANCE": name})
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", 60, proc)
+        log(f"{name} up on :{port}")
+        return url
+
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
             if proc.poll() is None:

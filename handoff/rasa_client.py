@@ -19,7 +19,7 @@ class RasaClient:
         self.action_url = action_url
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
 
-    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+    async def _post(self, path: str, body: Any) -> Any:
         try:
             async with self.session.post(f"{self.rasa_url}{path}", json=body,
                                          timeout=self.timeout) as resp:
@@ -34,6 +34,14 @@ class RasaClient:
         """The bot's replies to one shopper message (Rasa's REST channel)."""
         body = {"sender": conv_id, "message": text, "metadata": metadata}
         return list(await self._post("/webhooks/rest/webhook", body))
+
+    async def add_events(self, conv_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to the bot's tracker (agent turns, slot resets at hand-back), so
+        the bot knows what happened while a person had the chat."""
+        from urllib.parse import quote
+
+        await self._post(f"/conversations/{quote(conv_id, safe='')}/tracker/events"
+                         "?include_events=NONE", events)
 
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only, no dialogue state touched."""

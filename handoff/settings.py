@@ -28,6 +28,8 @@ class Settings:
     customer_token_secret: str = ""
     instance: str = "gw-1"
     demo_accounts: bool = False
+    grace_s: float | None = None  # overrides handoff.yml (tests)
+    sweep_every_s: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -51,4 +53,6 @@ class Settings:
             customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
+            grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,
+            sweep_every_s=float(e.get("HANDOFF_SWEEP_S", "2")),
         )

@@ -54,6 +54,11 @@ class ConversationStore:
             args=[now, conv_id, json.dumps(clean_meta), *payloads])
         return [json.loads(x) for x in raw]
 
+    async def publish(self, conv_id: str, event: str, **fields: Any) -> None:
+        """An ephemeral event (typing, mode change) to every socket of the chat."""
+        await self.redis.publish(keys.channel(conv_id),
+                                 json.dumps({"event": event, **fields}, ensure_ascii=False))
+
     async def history(self, conv_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         raw = await self.redis.lrange(keys.transcript(conv_id), 0, -1)
         entries = [json.loads(x) for x in raw]
