@@ -92,7 +92,8 @@ async def claims(redis_url: str, chats: int) -> dict:
         nonlocal won
         while todo:
             conv = todo.pop()
-            won += await stores[k % 20].claim(conv, f"agent{k}", f"Agent {k}")
+            ok = await stores[k % 20].claim(conv, f"agent{k}", f"Agent {k}")
+            won += ok  # (not `won += await ...`: that reads `won` before awaiting)
 
     started = time.perf_counter()
     await asyncio.gather(*[agent(k) for k in range(50)])
