@@ -210,6 +210,13 @@ class Stack:
         log(f"{name} up on :{port}")
         return url
 
+    def kill(self, name: str) -> None:
+        """Stop one process abruptly (tests: a gateway crashing)."""
+        for proc_name, proc in self.procs:
+            if proc_name == name and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
             if proc.poll() is None:

@@ -251,3 +251,34 @@ def test_console_access_needs_an_agent_login(stack) -> None:
             await lena.close()
 
     asyncio.run(run())
+
+
+def test_a_gateway_crash_loses_nothing(stack) -> None:
+    """The agent's gateway dies; the shopper keeps writing on another one; the agent
+    reconnects (through any gateway) and still owns the chat, with every message."""
+    async def run() -> None:
+        c = conv()
+        crashing = stack.add_gateway("gateway-crash")
+        async with aiohttp.ClientSession() as s:
+            lena = await AgentClient(s, stack.gateway_url, "lena", PASSWORDS["lena"]).connect(
+                crashing)
+            await lena.call(type="status", status="available")
+            await say(s, stack.gateway_url, c, "Ich möchte mit einem Menschen sprechen",
+                      locale="de-DE")
+            await lena.expect(lambda m: m["type"] == "queue" and any(
+                i["conversation_id"] == c for i in m["items"]))
+            assert (await lena.call(type="claim", conversation_id=c))["type"] == "ok"
+            stack.kill("gateway-crash")
+            during = await say(s, stack.gateway_url, c, "Sind Sie noch da?")
+            assert during["mode"] == "agent" and during["replies"] == []
+            again = await AgentClient(s, stack.gateway_url, "lena",
+                                      PASSWORDS["lena"]).connect()
+            t = await again.expect(lambda m: m["type"] == "transcript"
+                                   and m["conversation_id"] == c)
+            assert t["mine"] and t["entries"][-1]["text"] == "Sind Sie noch da?"
+            assert (await again.call(type="message", conversation_id=c,
+                                     text="Ja, ich bin da."))["type"] == "ok"
+            await again.call(type="handback", conversation_id=c)
+            await again.close()
+
+    asyncio.run(run())
