@@ -18,7 +18,7 @@ from handoff import auth
 from handoff.accounts import AccountStore
 from handoff import appkeys as K
 from handoff.conversations import Conversations
-from handoff import scoring
+from handoff import scoring, security, testhooks
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.settings import Settings
 from handoff.sockets import SocketHub
@@ -196,7 +196,7 @@ async def index(request: web.Request) -> web.FileResponse:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[errors], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[security.headers, errors], client_max_size=MAX_BODY)
     app[K.SETTINGS] = settings
     app[K.SOCKETS] = SocketHub()
 
@@ -249,6 +249,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/shopper", shopper_socket)
     auth.add_routes(app)
+    if settings.test_hooks:
+        testhooks.add_routes(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
     return app

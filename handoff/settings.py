@@ -28,6 +28,7 @@ class Settings:
     customer_token_secret: str = ""
     instance: str = "gw-1"
     demo_accounts: bool = False
+    test_hooks: bool = False  # GATEWAY_TEST_HOOKS=1: test-only routes (handoff/testhooks.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -51,4 +52,5 @@ class Settings:
             customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
+            test_hooks=e.get("GATEWAY_TEST_HOOKS", "0") == "1",
         )

@@ -19,7 +19,10 @@ step "rasa data validate"
   | grep -v "DeprecationWarning\|MovedIn20Warning\|declarative_base\|pkg_resources\|declare_namespace" || true
 .venv/bin/rasa data validate --data data/nlu data/rules --domain domain.yml --fail-on-warnings >/dev/null 2>&1
 
-step "pytest (unit, NLU evaluation, test stories, end-to-end on the real stack)"
+step "browser for the widget tests: Debian's chromium"
+bash scripts/setup_browser.sh
+
+step "pytest (unit, NLU evaluation, test stories, end-to-end on the real stack, real Chromium)"
 set +e
 $PY -m pytest -q
 rc=$?

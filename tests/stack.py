@@ -25,7 +25,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
     (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
     running = Stack.ephemeral(var, model=ensure_model(), extra_env={
         "TRANSLATOR": "libre", "TRANSLATOR_URL": libre_server.url, "TRANSLATOR_KEY": "test",
-        "TRANSLATOR_TIMEOUT_S": "1"})
+        "TRANSLATOR_TIMEOUT_S": "1",
+        # test-only routes (handoff/testhooks.py), e.g. dropping a shopper's socket
+        "GATEWAY_TEST_HOOKS": "1"})
     try:
         running.start()
         yield running
