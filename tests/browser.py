@@ -1,6 +1,6 @@
 """Real Chromium for browser tests (a pytest plugin): Debian's /usr/bin/chromium driven by
-Playwright, one browser per session, a fresh context (own storage, locale, viewport) per
-page, and a record of what went wrong on each page.
+Playwright, one browser for consecutive browser tests, a fresh context (own storage,
+locale, viewport) per page, and a record of what went wrong on each page.
 
     @pytest.mark.browser
     def test_something(open_page, stack):
@@ -93,19 +93,66 @@ def watch(page: Page, context: BrowserContext) -> WatchedPage:
     return watched
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by every browser test of the session."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: run `bash scripts/setup_browser.sh` (installs "
-                    "Debian's chromium) or set CHROMIUM_PATH", pytrace=False)
-    from playwright.sync_api import sync_playwright
+class _Chromium:
+    """The one Chromium of a run of consecutive browser tests.
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
+    Playwright's sync API keeps its asyncio loop marked as running in the main thread for
+    as long as it lives, so `asyncio.run()` and pytest-asyncio fail in any test that runs
+    while it is up. It therefore starts with the first browser test and stops as soon as
+    the next test does not need it (see pytest_runtest_teardown below): one browser for a
+    whole test module, never one per test.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Browser | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._playwright is not None
+
+    def get(self) -> Browser:
+        if self._browser is None:
+            if not os.access(CHROMIUM, os.X_OK):
+                pytest.fail(f"{CHROMIUM} not found: run `bash scripts/setup_browser.sh` "
+                            "(installs Debian's chromium) or set CHROMIUM_PATH", pytrace=False)
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        return self._browser
+
+    def stop(self) -> None:
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            if self._playwright is not None:
+                self._playwright.stop()
+            self._browser = self._playwright = None
+
+
+_CHROMIUM = _Chromium()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """Debian's Chromium, headless, shared by consecutive browser tests (started once)."""
+    return _CHROMIUM.get()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield  # the test's own fixtures (its pages and contexts) are closed by now
+    if _CHROMIUM.running and "browser" not in getattr(nextitem, "fixturenames", ()):
+        _CHROMIUM.stop()
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _CHROMIUM.running:
+        _CHROMIUM.stop()
 
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()

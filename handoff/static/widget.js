@@ -421,6 +421,7 @@
     setCustomerToken: function (t) { token = t || ""; }
   };
   function mount() {
+    showUnread();
     document.body.appendChild(host);
     if (load("sessionStorage", prefix + "open")) setOpen(true, true); // same tab, next page
     connect();
