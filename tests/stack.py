@@ -9,6 +9,8 @@ import pytest
 from handoff.launcher import Stack, ensure_model
 from tests.fake_libretranslate import FakeLibreTranslate
 
+CUSTOMER_TOKEN_SECRET = "test-storefront-secret"
+
 
 @pytest.fixture(scope="session")
 def libre_server():  # type: ignore[no-untyped-def]
@@ -27,7 +29,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
         "TRANSLATOR": "libre", "TRANSLATOR_URL": libre_server.url, "TRANSLATOR_KEY": "test",
         "TRANSLATOR_TIMEOUT_S": "1",
         # test-only routes (handoff/testhooks.py), e.g. dropping a shopper's socket
-        "GATEWAY_TEST_HOOKS": "1"})
+        "GATEWAY_TEST_HOOKS": "1",
+        # storefront-signed customer tokens (the widget's data-customer-token)
+        "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET})
     try:
         running.start()
         yield running

@@ -6,6 +6,8 @@ for docs/screenshots/."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -20,6 +22,7 @@ from bot.copy import Fmt
 from scripts.widget_size import minify_js
 from tests.browser import WatchedPage
 from tests.conftest import order_where
+from tests.stack import CUSTOMER_TOKEN_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -181,8 +184,7 @@ def test_demo_shop_english_tracking_question_gets_the_verified_answer(
     assert Fmt("en", order.country).date(last.at) in reply
 
     widget.assert_matches_transcript(stack.gateway_url)
-    panel_style = shop.page.eval_on_selector(f"{WIDGET} .panel", "p => getComputedStyle(p).direction")
-    assert panel_style == "ltr"
+    assert widget.panel.evaluate("p => getComputedStyle(p).direction") == "ltr"
     assert_text_contrast(shop.page)
     screenshot(shop.page, "widget-ltr.png")
     shop.assert_clean()
@@ -196,8 +198,7 @@ def test_arabic_page_gets_an_rtl_panel_and_a_verified_answer_in_arabic(
     widget = Widget(shop.page)
     expect(widget.launcher).to_have_attribute("aria-label", "تحدث معنا")
     widget.open()
-    direction = shop.page.eval_on_selector(f"{WIDGET} .panel", "p => getComputedStyle(p).direction")
-    assert direction == "rtl"
+    assert widget.panel.evaluate("p => getComputedStyle(p).direction") == "rtl"
     box = widget.panel.bounding_box()
     assert box is not None and box["x"] < 100  # mirrored: the panel sits on the left
     expect(shop.page.locator(f"{WIDGET} .send")).to_have_text("إرسال")
@@ -369,7 +370,7 @@ HOSTILE_SHOP = """<!doctype html>
 <html{lang}><head><meta charset="utf-8"><title>Another shop</title>
 <link rel="stylesheet" href="/elsewhere/shop.css"></head>
 <body><h1>Another shop</h1><div class="launcher panel msg">the shop's own .launcher</div>
-<script src="{gateway}/static/widget.js" data-gateway="{gateway}"{locale} async></script>
+<script src="{gateway}/static/widget.js" data-gateway="{gateway}"{locale}{token} async></script>
 </body></html>"""
 
 HOSTILE_CSS = """* { font-size: 40px !important; color: #f0f !important; }
@@ -384,11 +385,12 @@ LNA = {"permissions": ["local-network-access"]}
 
 
 def serve_shop(page: Page, origin: str, gateway: str, *, lang: str = "",
-               locale: str = "") -> None:
+               locale: str = "", token: str = "") -> None:
     """Fulfil a made-up shop page at `origin` that embeds the widget with one tag; the
     widget script it loads is the minified build."""
     html = HOSTILE_SHOP.format(gateway=gateway, lang=f' lang="{lang}"' if lang else "",
-                               locale=f' data-locale="{locale}"' if locale else "")
+                               locale=f' data-locale="{locale}"' if locale else "",
+                               token=f' data-customer-token="{token}"' if token else "")
     minified = minify_js((ROOT / "handoff" / "static" / "widget.js").read_text("utf-8"))
     page.route(f"{origin}/elsewhere/product.html",
                lambda route: route.fulfill(body=html, content_type="text/html"))
@@ -441,3 +443,38 @@ def test_any_page_any_locale_hostile_css_and_a_foreign_origin(open_page, stack) 
     assert frames == []
     refused = [m for m in foreign.console_errors if "/ws/shopper" in m]
     assert refused and all("403" in m for m in refused), refused
+
+
+def customer_token(email: str, secret: str, ttl_s: int = 3600) -> str:
+    """What a shop's server puts in data-customer-token (the README's recipe)."""
+    payload = f"{email}|{int(time.time()) + ttl_s}"
+    signature = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    return f"{payload}|{signature}"
+
+
+def test_logged_in_shopper_with_a_signed_token_skips_verification(open_page, stack,
+                                                                  store) -> None:
+    # a shopper whose latest order is on its way
+    order = next(o for o in store.all_orders()
+                 if store.scenarios[o.order_id] == "in_transit" and o.status == "shipped"
+                 and max(store.orders_for_email(o.email), key=lambda x: x.placed_at) == o)
+    gw = stack.gateway_url
+    shop = open_page(locale="en-US", **LNA)
+    serve_shop(shop.page, gw, gw, lang="en",
+               token=customer_token(order.email, CUSTOMER_TOKEN_SECRET))
+    shop.page.goto(f"{gw}/elsewhere/product.html")
+    widget = Widget(shop.page)
+    widget.open()
+    reply = widget.ask("where is my parcel?", order.shipment.tracking_number)
+    assert f"found your latest order, {order.order_id}" in reply
+    assert order.shipment.events[-1].place in reply
+    assert widget.shopper.all_text_contents() == ["where is my parcel?"]  # nothing else asked
+
+    # a forged token (wrong secret) proves nothing: the bot asks as usual
+    forged = open_page(locale="en-US", **LNA)
+    serve_shop(forged.page, gw, gw, lang="en", token=customer_token(order.email, "guess"))
+    forged.page.goto(f"{gw}/elsewhere/product.html")
+    other = Widget(forged.page)
+    other.open()
+    asked = other.ask("where is my parcel?", "order number")
+    assert order.shipment.tracking_number not in asked and order.order_id not in asked
