@@ -101,6 +101,20 @@ class Widget:
         """Wait until no message of ours is still marked as sending."""
         expect(self.page.locator(f"{WIDGET} .msg.pending")).to_have_count(0)
 
+    def wait_in_sync(self, gateway: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until the transcript ends with a bot reply and the widget shows all of it."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            transcript = get_json(f"{gateway}/api/conversations/{self.conversation_id}"
+                                  )["transcript"]
+            shown = [e for e in self.entries() if e["seq"] is not None]
+            if transcript and transcript[-1]["speaker"] == "bot" and \
+                    [e["seq"] for e in shown] == [e["seq"] for e in transcript]:
+                return self.assert_matches_transcript(gateway)
+            if time.monotonic() > deadline:
+                return self.assert_matches_transcript(gateway)  # fails with the difference
+            self.page.wait_for_timeout(300)
+
     def assert_matches_transcript(self, gateway: str) -> list[dict[str, Any]]:
         """The widget shows every transcript entry exactly once, in order, as text."""
         transcript = get_json(f"{gateway}/api/conversations/{self.conversation_id}")["transcript"]
@@ -143,6 +157,10 @@ def assert_text_contrast(page: Page) -> None:
     assert {".title", ".msg.shopper .text", ".msg.bot .text", ".send"} <= set(ratios)
     low = {sel: round(r, 2) for sel, r in ratios.items() if r < 4.5}
     assert low == {}, low
+
+
+def exact(text: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(text) + "$")
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -276,23 +294,31 @@ def test_dropped_socket_reconnects_and_shows_what_was_said_meanwhile_once(
     assert time.monotonic() - dropped_at < hold_s, "the REST turn outlasted the outage"
     missed = [r["text"] for r in result["replies"]]
     assert missed and "order number" in " ".join(missed)
+    # the shopper types during the outage too: shown as sending, sent once back online
+    typed = "are you still there?"
+    widget.input.fill(typed)
+    widget.input.press("Enter")
+    pending = shop.page.locator(f"{WIDGET} .msg.pending")
+    expect(pending.locator(".text")).to_have_text([typed])
+    expect(pending.locator(".state")).to_have_text("Sending…")
     expect(shop.page.locator(f"{WIDGET} .offline")).to_be_visible()  # still disconnected
 
     # back online: what was said meanwhile appears once, in order, after what came before
     expect(shop.page.locator(f"{WIDGET} .offline")).to_be_hidden(timeout=30_000)
     for text in missed:
-        exactly = re.compile("^" + re.escape(text) + "$")
-        expect(widget.bot.filter(has_text=exactly)).to_have_count(1)
+        expect(widget.bot.filter(has_text=exact(text))).to_have_count(1)
+    expect(widget.shopper.filter(has_text=exact(typed))).to_have_count(1)
+    expect(pending).to_have_count(0)
+    shown = widget.wait_in_sync(stack.gateway_url)
     shop.page.wait_for_timeout(1000)  # late duplicates would show up now
-    shown = widget.assert_matches_transcript(stack.gateway_url)
+    assert widget.assert_matches_transcript(stack.gateway_url) == shown
     seqs = [e["seq"] for e in shown]
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) > last_seq
     new = [e["text"] for e in shown if e["seq"] > last_seq]
-    assert new == ["where is my order?", *missed]
-    for text in missed:
-        assert [e["text"] for e in shown].count(text) == 1
-    # and the widget talks again over its new socket
-    widget.ask("thanks", "")  # (any new reply)
+    assert new[:len(missed) + 2] == ["where is my order?", *missed, typed]
+    texts = [e["text"] for e in shown]
+    for text in [*missed, typed]:
+        assert texts.count(text) == 1
     shop.assert_clean(allow_console=r"WebSocket connection to .* failed")
 
 
