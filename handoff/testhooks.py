@@ -42,7 +42,8 @@ async def drop_sockets(request: web.Request) -> web.Response:
         request.app[REFUSED][conv_id] = time.monotonic() + float(refuse_for)
     sockets = list(request.app[K.SOCKETS].by_conversation.get(conv_id, ()))
     for ws in sockets:
-        # 1012 "service restart": what a browser sees when a gateway is redeployed
+        # (the shopper handler's own close may win the race and send 1000: the widget
+        # reconnects on any close, which is what the tests are about)
         await ws.close(code=WSCloseCode.SERVICE_RESTART, message=b"dropped by a test hook")
     LOG.info("test_sockets_dropped", extra={"conversation_id": conv_id,
                                             "closed": len(sockets), "refuse_for_s": refuse_for})

@@ -238,7 +238,9 @@
     while (seen[contiguous + 1]) contiguous++;
     var speaker = entry.speaker;
     if (speaker === "system") {
-      place(el("li", "note", entry.text), seq);
+      var line = el("li", "note", entry.text);
+      line.setAttribute("data-seq", String(seq));
+      place(line, seq);
     } else {
       var name = speaker === "agent" ? (entry.agent && entry.agent.name) || entry.agent_name || agentName || T.agent :
         speaker === "bot" ? T.bot : T.you;
