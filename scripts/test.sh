@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything `make test` runs, in order: data checks, Rasa gates, the browser for the widget
-# tests, pytest (unit, NLU evaluation, real-stack end-to-end, real Chromium). Fails on the first failing gate.
+# tests, pytest (unit, NLU evaluation, real stack, real Chromium). Fails on the first failing gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD"
