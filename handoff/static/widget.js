@@ -274,6 +274,7 @@
     li.xbClient = id;
     li.xbText = text.normalize("NFC");
     li.appendChild(el("span", "state", T.sending));
+    li.setAttribute("aria-hidden", "true"); // read out once, when the gateway confirms it
     place(li, Infinity);
   }
   function confirm(text) {
@@ -289,6 +290,7 @@
       if (nodes[k].xbClient !== clientId) continue;
       if (!failed) { nodes[k].remove(); return; }
       nodes[k].className = "msg shopper failed";
+      nodes[k].removeAttribute("aria-hidden");
       nodes[k].lastChild.textContent = T.failed;
     }
   }
