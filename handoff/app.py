@@ -21,7 +21,7 @@ from handoff import appkeys as K
 from handoff.conversations import Conversations
 from handoff import desk as desk_module
 from handoff.queue import HandoffStore, load_config
-from handoff import scoring
+from handoff import scoring, security, testhooks
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.settings import Settings
 from handoff.sockets import ShopperSink, SocketHub
@@ -209,7 +209,7 @@ async def agent_queue(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[errors], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[security.headers, errors], client_max_size=MAX_BODY)
     app[K.SETTINGS] = settings
     app[K.SOCKETS] = SocketHub()
 
@@ -275,6 +275,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/agent/queue", agent_queue)
     app.router.add_get("/ws/agent", desk_module.agent_socket)
     app.router.add_get("/console/", console_page)
+    if settings.test_hooks:
+        testhooks.add_routes(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
     return app

@@ -30,6 +30,7 @@ class Settings:
     demo_accounts: bool = False
     grace_s: float | None = None  # overrides handoff.yml (tests)
     sweep_every_s: float = 2.0
+    test_hooks: bool = False  # GATEWAY_TEST_HOOKS=1: test-only routes (handoff/testhooks.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -55,4 +56,5 @@ class Settings:
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
             grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,
             sweep_every_s=float(e.get("HANDOFF_SWEEP_S", "2")),
+            test_hooks=e.get("GATEWAY_TEST_HOOKS", "0") == "1",
         )

@@ -89,7 +89,7 @@ class SocketHub:
         shoppers = [s for s in self.by_conversation.get(conv_id, ())
                     if isinstance(s, ShopperSink)]
         for sink in shoppers:
-            await sink.ws.close(code=WSCloseCode.GOING_AWAY, message=b"closed by server")
+            await sink.ws.close(code=WSCloseCode.SERVICE_RESTART, message=b"closed by server")
         return len(shoppers)
 
     async def close_all(self) -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything `make test` runs, in order: data checks, Rasa gates, pytest (unit, NLU
-# evaluation, real-stack end-to-end). Fails on the first failing gate.
+# Everything `make test` runs, in order: data checks, Rasa gates, the browser for the widget
+# tests, pytest (unit, NLU evaluation, real stack, real Chromium). Fails on the first failing gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD"
@@ -19,7 +19,10 @@ step "rasa data validate"
   | grep -v "DeprecationWarning\|MovedIn20Warning\|declarative_base\|pkg_resources\|declare_namespace" || true
 .venv/bin/rasa data validate --data data/nlu data/rules --domain domain.yml --fail-on-warnings >/dev/null 2>&1
 
-step "pytest (unit, NLU evaluation, test stories, end-to-end on the real stack)"
+step "browser for the widget tests: Debian's chromium"
+bash scripts/setup_browser.sh
+
+step "pytest (unit, NLU evaluation, test stories, end-to-end on the real stack, real Chromium)"
 set +e
 $PY -m pytest -q
 rc=$?

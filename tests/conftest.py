@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.stack", "tests.redis_server"]
+pytest_plugins = ["tests.stack", "tests.redis_server", "tests.browser"]
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 

@@ -9,6 +9,8 @@ import pytest
 from handoff.launcher import Stack, ensure_model
 from tests.fake_libretranslate import FakeLibreTranslate
 
+CUSTOMER_TOKEN_SECRET = "test-storefront-secret"
+
 
 @pytest.fixture(scope="session")
 def libre_server():  # type: ignore[no-untyped-def]
@@ -25,7 +27,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
     (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
     running = Stack.ephemeral(var, model=ensure_model(), extra_env={
         "TRANSLATOR": "libre", "TRANSLATOR_URL": libre_server.url, "TRANSLATOR_KEY": "test",
-        "TRANSLATOR_TIMEOUT_S": "1", "HANDOFF_GRACE_S": "3", "HANDOFF_SWEEP_S": "0.5"})
+        "TRANSLATOR_TIMEOUT_S": "1", "HANDOFF_GRACE_S": "3", "HANDOFF_SWEEP_S": "0.5",
+        # test-only routes (handoff/testhooks.py), e.g. dropping a shopper's socket
+        "GATEWAY_TEST_HOOKS": "1",
+        # storefront-signed customer tokens (the widget's data-customer-token)
+        "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET})
     try:
         running.start()
         yield running

@@ -1,156 +1,435 @@
-/* XB storefront chat widget: one <script> tag, no framework, shadow DOM, CSP-safe
-   (no inline script, no eval). <script src=".../widget.js" data-gateway="https://gw"
-   data-locale="de-DE" data-customer-token="..." async></script> */
+/* XB storefront chat widget. A shop embeds it with one tag:
+
+     <script src="https://GATEWAY/static/widget.js" data-gateway="https://GATEWAY"
+             data-locale="de-DE" data-customer-token="…" async></script>
+
+   No framework, no eval, no inline script or style: the UI lives in a shadow root styled by
+   the gateway's widget.css, so it runs under a strict Content-Security-Policy and neither
+   the shop's CSS nor ours leaks across. Text from the server or the shopper only ever goes
+   into textContent. Written as ES5 so the minifier (rjsmin) needs no parser. */
 (function () {
   "use strict";
-  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
-  var gateway = (script && script.getAttribute("data-gateway")) || new URL(script.src).origin;
-  var locale = (script && script.getAttribute("data-locale")) || navigator.language || "en";
-  var token = script && script.getAttribute("data-customer-token");
-  var lang = locale.slice(0, 2).toLowerCase();
-  var UI = {
-    en: ["Chat with us", "Type your message…", "Send", "Talk to a person", "Waiting for a colleague…", "joined the chat", "left the chat", "Reconnecting…", "Close", "Assistant"],
-    es: ["Chatea con nosotros", "Escribe tu mensaje…", "Enviar", "Hablar con una persona", "Esperando a un compañero…", "se ha unido al chat", "ha salido del chat", "Reconectando…", "Cerrar", "Asistente"],
-    fr: ["Discutez avec nous", "Écrivez votre message…", "Envoyer", "Parler à une personne", "Un conseiller va vous répondre…", "a rejoint la conversation", "a quitté la conversation", "Reconnexion…", "Fermer", "Assistant"],
-    de: ["Chatten Sie mit uns", "Ihre Nachricht …", "Senden", "Mit einer Person sprechen", "Ein Kollege ist gleich für Sie da …", "ist dem Chat beigetreten", "hat den Chat verlassen", "Verbindung wird wiederhergestellt …", "Schließen", "Assistent"],
-    it: ["Scrivici", "Scrivi il tuo messaggio…", "Invia", "Parla con una persona", "Un collega ti risponderà a breve…", "è entrato nella chat", "ha lasciato la chat", "Riconnessione…", "Chiudi", "Assistente"],
-    pt: ["Fale conosco", "Digite sua mensagem…", "Enviar", "Falar com uma pessoa", "Aguardando um atendente…", "entrou no chat", "saiu do chat", "Reconectando…", "Fechar", "Assistente"],
-    ar: ["تحدث معنا", "اكتب رسالتك…", "إرسال", "التحدث مع موظف", "بانتظار أحد الزملاء…", "انضم إلى المحادثة", "غادر المحادثة", "جارٍ إعادة الاتصال…", "إغلاق", "المساعد"],
-    ja: ["チャットでお問い合わせ", "メッセージを入力…", "送信", "担当者と話す", "担当者におつなぎしています…", "がチャットに参加しました", "がチャットを退出しました", "再接続しています…", "閉じる", "アシスタント"],
-    vi: ["Chat với chúng tôi", "Nhập tin nhắn…", "Gửi", "Nói chuyện với nhân viên", "Đang chờ nhân viên…", "đã tham gia cuộc trò chuyện", "đã rời cuộc trò chuyện", "Đang kết nối lại…", "Đóng", "Trợ lý"],
-    th: ["แชทกับเรา", "พิมพ์ข้อความ…", "ส่ง", "คุยกับเจ้าหน้าที่", "กำลังรอเจ้าหน้าที่…", "เข้าร่วมแชทแล้ว", "ออกจากแชทแล้ว", "กำลังเชื่อมต่อใหม่…", "ปิด", "ผู้ช่วย"]
-  };
-  var T = UI[lang] || UI.en;
-  var rtl = lang === "ar";
-  var store = window.localStorage;
-  var convKey = "xbchat:conversation", seqKey = "xbchat:seq";
-  var convId = store.getItem(convKey);
-  if (!convId) {
-    convId = "w" + Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(12)), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-    store.setItem(convKey, convId);
-  }
-  var lastSeq = 0, seen = {}, ws = null, retry = 0, open = false, unread = 0, pending = [];
+  if (window.XBChat) return; // the tag twice on one page: one widget
 
-  var host = document.createElement("div");
+  var UI = {
+    en: { title: "Chat with us", hi: "Hi! Ask me about your order, delivery, sizes or returns.", placeholder: "Type your message…", send: "Send", human: "Talk to a person", bot: "Virtual assistant", queued: "Waiting for a team member…", joined: "{name} joined the chat", left: "{name} left the chat", agent: "A team member", reconnecting: "Reconnecting…", close: "Close chat", typing: "{name} is typing…", unread: "{n} unread", you: "You", sending: "Sending…", failed: "Not sent. Please try again." },
+    es: { title: "Chatea con nosotros", hi: "¡Hola! Pregúntame por tu pedido, el envío, las tallas o las devoluciones.", placeholder: "Escribe tu mensaje…", send: "Enviar", human: "Hablar con una persona", bot: "Asistente virtual", queued: "Esperando a alguien del equipo…", joined: "{name} se ha unido al chat", left: "{name} ha salido del chat", agent: "Alguien del equipo", reconnecting: "Reconectando…", close: "Cerrar chat", typing: "{name} está escribiendo…", unread: "{n} sin leer", you: "Tú", sending: "Enviando…", failed: "No se ha enviado. Inténtalo de nuevo." },
+    fr: { title: "Discutons", hi: "Bonjour ! Posez-moi vos questions sur votre commande, la livraison, les tailles ou les retours.", placeholder: "Écrivez votre message…", send: "Envoyer", human: "Parler à une personne", bot: "Assistant virtuel", queued: "En attente d'un membre de l'équipe…", joined: "{name} a rejoint la conversation", left: "{name} a quitté la conversation", agent: "Un membre de l'équipe", reconnecting: "Reconnexion…", close: "Fermer le chat", typing: "{name} écrit…", unread: "{n} non lu(s)", you: "Vous", sending: "Envoi…", failed: "Non envoyé. Veuillez réessayer." },
+    de: { title: "Chatten Sie mit uns", hi: "Hallo! Fragen Sie mich zu Ihrer Bestellung, zur Lieferung, zu Größen oder Rücksendungen.", placeholder: "Ihre Nachricht …", send: "Senden", human: "Mit einer Person sprechen", bot: "Virtueller Assistent", queued: "Gleich ist jemand aus unserem Team für Sie da …", joined: "{name} ist dem Chat beigetreten", left: "{name} hat den Chat verlassen", agent: "Jemand aus dem Team", reconnecting: "Verbindung wird wiederhergestellt …", close: "Chat schließen", typing: "{name} schreibt …", unread: "{n} ungelesen", you: "Sie", sending: "Wird gesendet …", failed: "Nicht gesendet. Bitte versuchen Sie es erneut." },
+    it: { title: "Scrivici", hi: "Ciao! Chiedimi del tuo ordine, della consegna, delle taglie o dei resi.", placeholder: "Scrivi un messaggio…", send: "Invia", human: "Parla con una persona", bot: "Assistente virtuale", queued: "In attesa di un operatore…", joined: "{name} è ora in chat", left: "{name} ha lasciato la chat", agent: "Un operatore", reconnecting: "Riconnessione…", close: "Chiudi la chat", typing: "{name} sta scrivendo…", unread: "{n} da leggere", you: "Tu", sending: "Invio…", failed: "Messaggio non inviato. Riprova." },
+    pt: { title: "Fale conosco", hi: "Olá! Pergunte sobre o seu pedido, a entrega, os tamanhos ou as devoluções.", placeholder: "Digite sua mensagem…", send: "Enviar", human: "Falar com uma pessoa", bot: "Assistente virtual", queued: "Aguardando um atendente…", joined: "{name} entrou no chat", left: "{name} saiu do chat", agent: "Um atendente", reconnecting: "Reconectando…", close: "Fechar o chat", typing: "{name} está digitando…", unread: "{n} não lidas", you: "Você", sending: "Enviando…", failed: "Mensagem não enviada. Tente novamente." },
+    ar: { title: "تحدث معنا", hi: "مرحبًا! اسألني عن طلبك أو التوصيل أو المقاسات أو الإرجاع.", placeholder: "اكتب رسالتك…", send: "إرسال", human: "التحدث مع موظف", bot: "المساعد الافتراضي", queued: "بانتظار أحد أعضاء الفريق…", joined: "انضم {name} إلى المحادثة", left: "غادر {name} المحادثة", agent: "أحد أعضاء الفريق", reconnecting: "جارٍ إعادة الاتصال…", close: "إغلاق المحادثة", typing: "{name} يكتب…", unread: "{n} غير مقروءة", you: "أنت", sending: "جارٍ الإرسال…", failed: "لم تُرسل الرسالة. يُرجى المحاولة مرة أخرى." },
+    ja: { title: "チャットでお問い合わせ", hi: "こんにちは。ご注文、配送、サイズ、返品についてお気軽にお尋ねください。", placeholder: "メッセージを入力…", send: "送信", human: "担当者と話す", bot: "バーチャルアシスタント", queued: "担当者におつなぎしています…", joined: "{name}がチャットに参加しました", left: "{name}がチャットから退出しました", agent: "担当者", reconnecting: "再接続しています…", close: "チャットを閉じる", typing: "{name}が入力中…", unread: "未読{n}件", you: "あなた", sending: "送信中…", failed: "送信できませんでした。もう一度お試しください。" },
+    vi: { title: "Trò chuyện với chúng tôi", hi: "Xin chào! Hãy hỏi tôi về đơn hàng, giao hàng, kích cỡ hoặc đổi trả.", placeholder: "Nhập tin nhắn…", send: "Gửi", human: "Nói chuyện với nhân viên", bot: "Trợ lý ảo", queued: "Đang chờ nhân viên hỗ trợ…", joined: "{name} đã tham gia cuộc trò chuyện", left: "{name} đã rời cuộc trò chuyện", agent: "Nhân viên hỗ trợ", reconnecting: "Đang kết nối lại…", close: "Đóng cửa sổ chat", typing: "{name} đang nhập…", unread: "{n} tin chưa đọc", you: "Bạn", sending: "Đang gửi…", failed: "Chưa gửi được. Vui lòng thử lại." },
+    th: { title: "แชทกับเรา", hi: "สวัสดี สอบถามเรื่องคำสั่งซื้อ การจัดส่ง ขนาด หรือการคืนสินค้าได้เลย", placeholder: "พิมพ์ข้อความ…", send: "ส่ง", human: "คุยกับเจ้าหน้าที่", bot: "ผู้ช่วยอัตโนมัติ", queued: "กำลังรอเจ้าหน้าที่…", joined: "{name} เข้าร่วมแชทแล้ว", left: "{name} ออกจากแชทแล้ว", agent: "เจ้าหน้าที่", reconnecting: "กำลังเชื่อมต่อใหม่…", close: "ปิดแชท", typing: "{name} กำลังพิมพ์…", unread: "ยังไม่ได้อ่าน {n} ข้อความ", you: "คุณ", sending: "กำลังส่ง…", failed: "ส่งไม่สำเร็จ โปรดลองอีกครั้ง" }
+  };
+
+  // ---- configuration from the script tag, the page and the browser ----
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  function attr(name) {
+    var v = script && script.getAttribute("data-" + name);
+    return v ? v.trim() : "";
+  }
+  var gateway = attr("gateway") ?
+    new URL(attr("gateway"), location.href).href.replace(/\/+$/, "") :
+    new URL(script ? script.src : location.href, location.href).origin;
+  var socketBase = gateway.replace(/^http/, "ws");
+  var token = attr("customer-token");
+  // the page's locale (tag, then <html lang>); the browser's languages are the fallback
+  var browserLangs = navigator.languages && navigator.languages.length ?
+    Array.prototype.slice.call(navigator.languages) : [navigator.language || "en"];
+  var candidates = [attr("locale"), document.documentElement.lang].concat(browserLangs)
+    .filter(function (x) { return !!x; });
+  var locale = candidates[0] || "en"; // sent to the gateway as a language hint
+  var lang = "en"; // the UI's language: the first candidate we have strings for
+  for (var i = 0; i < candidates.length; i++) {
+    var primary = candidates[i].split(/[-_]/)[0].toLowerCase();
+    if (UI[primary]) { lang = primary; break; }
+  }
+  var T = UI[lang];
+  function fmt(s, name, n) { return s.replace("{name}", name).replace("{n}", n); }
+
+  // ---- storage: localStorage when the browser allows it, memory otherwise ----
+  var memory = {};
+  function load(area, key) {
+    try { return window[area].getItem(key); } catch (e) { return memory[area + key] || null; }
+  }
+  function save(area, key, value) {
+    try { window[area].setItem(key, value); } catch (e) { memory[area + key] = value; }
+  }
+  var prefix = "xbchat:" + gateway + ":";
+  var convId = load("localStorage", prefix + "conversation");
+  if (!/^[A-Za-z0-9_-]{6,64}$/.test(convId || "")) {
+    convId = "w" + hex(12);
+    save("localStorage", prefix + "conversation", convId);
+  }
+  function hex(bytes) {
+    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(bytes)), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  // ---- DOM (inside a shadow root) ----
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function icon(path) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var p = document.createElementNS(ns, "path");
+    p.setAttribute("d", path);
+    p.setAttribute("fill", "currentColor");
+    svg.appendChild(p);
+    return svg;
+  }
+  var host = el("div");
   host.setAttribute("data-xb-chat", "");
   var root = host.attachShadow({ mode: "open" });
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = gateway + "/static/widget.css";
-  root.appendChild(css);
-  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  var sheet = el("link");
+  sheet.rel = "stylesheet";
+  sheet.href = gateway + "/static/widget.css";
+  root.appendChild(sheet);
+  var frame = el("div", "xb");
+  frame.dir = lang === "ar" ? "rtl" : "ltr";
+  frame.lang = lang;
+  frame.hidden = true; // until widget.css is in: no flash of an unstyled button
+  sheet.addEventListener("load", function () { frame.hidden = false; });
+  sheet.addEventListener("error", function () { frame.hidden = false; });
+  root.appendChild(frame);
+
   var launcher = el("button", "launcher");
   launcher.type = "button";
-  launcher.setAttribute("aria-label", T[0]);
-  launcher.appendChild(el("span", "icon", "💬"));
-  var badge = el("span", "badge", "");
+  launcher.setAttribute("aria-haspopup", "dialog");
+  launcher.setAttribute("aria-controls", "xb-panel");
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.appendChild(icon("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3z"));
+  var badge = el("span", "badge");
   badge.hidden = true;
+  badge.setAttribute("aria-hidden", "true"); // the launcher's label says it
   launcher.appendChild(badge);
+
   var panel = el("section", "panel");
+  panel.id = "xb-panel";
   panel.hidden = true;
   panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", T[0]);
-  panel.dir = rtl ? "rtl" : "ltr";
-  panel.lang = lang;
+  panel.setAttribute("aria-labelledby", "xb-title");
   var head = el("header", "head");
-  head.appendChild(el("strong", "title", T[0]));
-  var status = el("span", "status", "");
-  head.appendChild(status);
-  var close = el("button", "close", "×");
+  var titles = el("div", "titles");
+  var title = el("h2", "title", T.title);
+  title.id = "xb-title";
+  var status = el("p", "status", T.bot);
+  titles.appendChild(title);
+  titles.appendChild(status);
+  var close = el("button", "close");
   close.type = "button";
-  close.setAttribute("aria-label", T[8]);
+  close.setAttribute("aria-label", T.close);
+  close.appendChild(icon("M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z"));
+  head.appendChild(titles);
   head.appendChild(close);
+  var offline = el("p", "offline", T.reconnecting);
+  offline.setAttribute("role", "status");
+  offline.hidden = true;
   var log = el("ol", "log");
+  log.setAttribute("role", "log"); // polite live region: new messages are read out
   log.setAttribute("aria-live", "polite");
-  log.setAttribute("aria-relevant", "additions");
-  var typing = el("div", "typing", "• • •");
+  log.setAttribute("aria-label", T.title);
+  log.tabIndex = 0; // scrollable with the keyboard
+  var empty = el("p", "empty", T.hi);
+  var typing = el("div", "typing");
   typing.hidden = true;
+  var dots = el("span", "dots");
+  dots.setAttribute("aria-hidden", "true");
+  dots.appendChild(el("i"));
+  dots.appendChild(el("i"));
+  dots.appendChild(el("i"));
+  var typingText = el("span", "typing-text");
+  typing.appendChild(dots);
+  typing.appendChild(typingText);
   var quick = el("div", "quick");
+  quick.setAttribute("role", "group");
   var form = el("form", "composer");
   var input = el("textarea", "input");
   input.rows = 1;
   input.maxLength = 5000;
-  input.placeholder = T[1];
-  input.setAttribute("aria-label", T[1]);
-  var send = el("button", "send", T[2]);
+  input.placeholder = T.placeholder;
+  input.setAttribute("aria-label", T.placeholder);
+  var send = el("button", "send", T.send);
   send.type = "submit";
-  var human = el("button", "human", T[3]);
-  human.type = "button";
   form.appendChild(input);
   form.appendChild(send);
-  panel.appendChild(head);
-  panel.appendChild(log);
-  panel.appendChild(typing);
-  panel.appendChild(quick);
-  panel.appendChild(form);
-  panel.appendChild(human);
-  root.appendChild(launcher);
-  root.appendChild(panel);
-  document.body.appendChild(host);
+  var human = el("button", "human", T.human);
+  human.type = "button";
+  [head, offline, empty, log, typing, quick, form, human].forEach(function (n) { panel.appendChild(n); });
+  frame.appendChild(launcher);
+  frame.appendChild(panel);
 
-  function setOpen(v) {
-    open = v; panel.hidden = !v; launcher.hidden = v;
-    if (v) { unread = 0; badge.hidden = true; input.focus(); log.scrollTop = log.scrollHeight; }
-    else launcher.focus();
-  }
-  function setStatus(text) { status.textContent = text || ""; }
-  function render(entry) {
-    var seq = entry.seq || 0;
-    if (seq && seen[seq]) return;
-    if (seq) { seen[seq] = true; if (seq > lastSeq) { lastSeq = seq; store.setItem(seqKey + ":" + convId, String(seq)); } }
-    if (entry.speaker === "system") { setStatus(entry.text); return; }
-    var li = el("li", "msg " + entry.speaker);
-    if (entry.speaker === "agent" && entry.agent_name) li.appendChild(el("span", "who", entry.agent_name));
-    var body = el("p", "text", entry.display_text || entry.text);   /* textContent: never HTML */
-    li.appendChild(body);
-    log.appendChild(li);
-    log.scrollTop = log.scrollHeight;
-    while (quick.firstChild) quick.removeChild(quick.firstChild);
-    if (entry.speaker !== "shopper") {
-      typing.hidden = true;
-      (entry.buttons || []).forEach(function (b) {
-        var q = el("button", "chip", b.title);
-        q.type = "button";
-        q.addEventListener("click", function () { submit(b.payload, b.title); });
-        quick.appendChild(q);
-      });
-      if (!open) { unread += 1; badge.textContent = String(unread); badge.hidden = false; }
+  // ---- state ----
+  var ws = null, connected = false, retry = 0, timer = null;
+  var seen = {};         // seq -> true: every entry is shown exactly once
+  var contiguous = 0;    // every seq up to here is shown: what a reconnect asks "after"
+  var newest = 0;        // highest seq shown
+  var outbox = [];       // frames not yet handed to an open socket
+  var sent = 0;
+  var mode = null, agentName = null, typingTimer = null;
+  var isOpen = false;
+  var readKey = prefix + convId + ":read";
+  var readSeq = parseInt(load("localStorage", readKey) || "0", 10) || 0;
+  var unread = 0;
+
+  function setOpen(open, quiet) {
+    isOpen = open;
+    panel.hidden = !open;
+    launcher.hidden = open;
+    launcher.setAttribute("aria-expanded", String(open));
+    save("sessionStorage", prefix + "open", open ? "1" : "");
+    if (open) {
+      markRead();
+      log.scrollTop = log.scrollHeight;
+      if (!quiet) input.focus();
+      if (!ws) connect(); // the shopper is looking: do not wait for the backoff
+    } else if (!quiet) {
+      launcher.focus();
     }
   }
+  function markRead() {
+    readSeq = Math.max(readSeq, newest);
+    save("localStorage", readKey, String(readSeq));
+    unread = 0;
+    showUnread();
+  }
+  function showUnread() {
+    badge.hidden = unread === 0;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
+    launcher.setAttribute("aria-label", unread ? T.title + " (" + fmt(T.unread, "", unread) + ")" : T.title);
+  }
+
+  function place(li, seq) {
+    // entries nearly always arrive in order: walk back from the end to where this one goes
+    li.xbSeq = seq;
+    var node = log.lastChild;
+    while (node && node.xbSeq > seq) node = node.previousSibling;
+    log.insertBefore(li, node ? node.nextSibling : log.firstChild);
+    empty.hidden = true;
+    log.scrollTop = log.scrollHeight;
+  }
+  function bubble(speaker, label, text, language) {
+    var li = el("li", "msg " + speaker);
+    li.appendChild(el("span", speaker === "agent" ? "who" : "who sr", label));
+    var p = el("p", "text", text); // textContent: markup stays text
+    p.dir = "auto";
+    if (language) p.lang = language;
+    li.appendChild(p);
+    return li;
+  }
+  function note(text) {
+    var li = el("li", "note", text);
+    place(li, newest + 0.5);
+  }
+  function addEntry(entry) {
+    var seq = +entry.seq || 0;
+    if (!seq || seen[seq]) return; // exactly once
+    seen[seq] = true;
+    while (seen[contiguous + 1]) contiguous++;
+    var speaker = entry.speaker;
+    if (speaker === "system") {
+      var line = el("li", "note", entry.text);
+      line.setAttribute("data-seq", String(seq));
+      place(line, seq);
+    } else {
+      var name = speaker === "agent" ? (entry.agent && entry.agent.name) || entry.agent_name || agentName || T.agent :
+        speaker === "bot" ? T.bot : T.you;
+      var li = bubble(speaker === "agent" || speaker === "bot" ? speaker : "shopper", name, entry.text, entry.language);
+      li.setAttribute("data-seq", String(seq));
+      place(li, seq);
+    }
+    if (speaker === "shopper") confirm(entry.text);
+    else hideTyping();
+    if (seq > newest) {
+      newest = seq;
+      // quick replies belong to the newest message only
+      while (quick.firstChild) quick.removeChild(quick.firstChild);
+      (speaker === "shopper" ? [] : entry.buttons || []).forEach(function (b) {
+        if (!b || !b.title || !b.payload) return;
+        var chip = el("button", "chip", b.title);
+        chip.type = "button";
+        chip.addEventListener("click", function () { submit(b.payload, b.title); });
+        quick.appendChild(chip);
+      });
+    }
+    if (speaker !== "shopper" && seq > readSeq) {
+      if (isOpen && !document.hidden) markRead();
+      else { unread++; showUnread(); }
+    }
+  }
+
+  // shopper messages show at once, marked as sending, until the gateway's entry for them
+  function pending(id, text) {
+    var li = bubble("shopper pending", T.you, text);
+    li.xbClient = id;
+    li.xbText = text.normalize("NFC");
+    li.appendChild(el("span", "state", T.sending));
+    li.setAttribute("aria-hidden", "true"); // read out once, when the gateway confirms it
+    place(li, Infinity);
+  }
+  function confirm(text) {
+    var want = String(text || "").normalize("NFC");
+    var nodes = log.querySelectorAll(".pending");
+    for (var k = 0; k < nodes.length; k++) {
+      if (nodes[k].xbText === want) { nodes[k].remove(); return; }
+    }
+  }
+  function settle(clientId, failed) {
+    var nodes = log.querySelectorAll(".pending");
+    for (var k = 0; k < nodes.length; k++) {
+      if (nodes[k].xbClient !== clientId) continue;
+      if (!failed) { nodes[k].remove(); return; }
+      nodes[k].className = "msg shopper failed";
+      nodes[k].removeAttribute("aria-hidden");
+      nodes[k].lastChild.textContent = T.failed;
+    }
+  }
+
+  function showTyping(speaker, name) {
+    typingText.textContent = fmt(T.typing, speaker === "agent" ? name || agentName || T.agent : T.bot);
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 20000);
+  }
+  function hideTyping() {
+    typing.hidden = true;
+    clearTimeout(typingTimer);
+  }
+
+  function setMode(next, name, announce) {
+    if (next !== "bot" && next !== "queued" && next !== "agent") return;
+    var who = next === "agent" ? name || (mode === "agent" && agentName) || T.agent : null;
+    if (announce && mode && (next !== mode || who !== agentName)) {
+      if (mode === "agent" && agentName !== who) note(fmt(T.left, agentName));
+      if (next === "agent") note(fmt(T.joined, who));
+      else if (next === "queued") note(T.queued);
+    }
+    mode = next;
+    agentName = who;
+    status.textContent = next === "agent" ? fmt(T.joined, who) : next === "queued" ? T.queued : T.bot;
+    human.hidden = next !== "bot";
+  }
+
+  // ---- the socket: history after the last contiguous seq, then live; backoff on loss ----
   function connect() {
-    lastSeq = parseInt(store.getItem(seqKey + ":" + convId) || "0", 10);
-    var url = gateway.replace(/^http/, "ws") + "/ws/shopper?conversation_id=" + encodeURIComponent(convId) + "&after=0";
-    ws = new WebSocket(url);
-    ws.onopen = function () { retry = 0; setStatus(""); while (pending.length) ws.send(pending.shift()); };
-    ws.onmessage = function (ev) {
-      var m; try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.type === "entry") render(m.entry);
-      else if (m.type === "typing") typing.hidden = false;
-      else if (m.type === "state" || m.type === "hello") {
-        if (m.mode === "queued") setStatus(T[4]); else if (m.mode === "bot") setStatus("");
-      } else if (m.type === "error") { typing.hidden = true; }
+    clearTimeout(timer);
+    timer = null;
+    if (ws) return;
+    var sock;
+    try {
+      sock = new WebSocket(socketBase + "/ws/shopper?conversation_id=" + encodeURIComponent(convId) +
+        "&after=" + contiguous);
+    } catch (e) {
+      retryLater();
+      return;
+    }
+    ws = sock;
+    sock.onmessage = function (ev) { if (ws === sock) receive(ev.data); };
+    sock.onclose = function () {
+      if (ws !== sock) return;
+      ws = null;
+      connected = false;
+      offline.hidden = false;
+      hideTyping();
+      retryLater();
     };
-    ws.onclose = function () {
-      ws = null; setStatus(T[7]);
-      var delay = Math.min(30000, 500 * Math.pow(2, retry++)) * (0.75 + Math.random() / 2);
-      setTimeout(connect, delay);
-    };
+  }
+  function retryLater() {
+    if (timer) return;
+    var delay = Math.min(30000, 500 * Math.pow(2, retry)) * (0.75 + Math.random() / 2);
+    retry = Math.min(retry + 1, 8);
+    timer = setTimeout(connect, delay);
+  }
+  function receive(data) {
+    var m;
+    try { m = JSON.parse(data); } catch (e) { return; }
+    if (!m || typeof m !== "object") return;
+    var name = m.agent_name || (m.agent && m.agent.name);
+    if (m.type === "hello") {
+      connected = true;
+      retry = 0;
+      offline.hidden = true;
+      setMode(m.mode, name, true);
+      flush();
+    } else if (m.type === "entry" && m.entry) {
+      addEntry(m.entry);
+    } else if (m.type === "typing") {
+      showTyping(m.speaker, name);
+    } else if (m.type === "mode") {
+      setMode(m.mode, name, true);
+    } else if (m.type === "state") {
+      hideTyping();
+      settle(m.client_id);
+      setMode(m.mode, name, true);
+    } else if (m.type === "error") {
+      hideTyping();
+      settle(m.client_id, true);
+    }
+  }
+  function flush() {
+    while (connected && ws && ws.readyState === 1 && outbox.length) ws.send(outbox.shift());
   }
   function submit(text, display) {
     text = (text || "").trim();
     if (!text) return;
-    var meta = { locale: locale };
+    var id = "c" + ++sent + "-" + hex(3);
+    var meta = { locale: locale, page: location.pathname };
     if (token) meta.customer_token = token;
     if (display) meta.display = display;
-    var frame = JSON.stringify({ type: "message", text: text, metadata: meta });
-    if (ws && ws.readyState === 1) ws.send(frame); else pending.push(frame);
+    pending(id, display || text);
+    outbox.push(JSON.stringify({ type: "message", text: text, client_id: id, metadata: meta }));
+    flush();
+    if (!ws) connect();
   }
-  form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(input.value); input.value = ""; });
-  input.addEventListener("keydown", function (ev) { if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit ? form.requestSubmit() : submit(input.value); } });
-  human.addEventListener("click", function () { submit("/human_handoff", T[3]); });
+
+  // ---- events ----
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    submit(input.value);
+    input.value = "";
+    input.focus();
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { // IME: Enter confirms a word
+      ev.preventDefault();
+      submit(input.value);
+      input.value = "";
+    }
+  });
+  human.addEventListener("click", function () { submit("/human_handoff", T.human); });
   launcher.addEventListener("click", function () { setOpen(true); });
   close.addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (ev) { if (ev.key === "Escape") setOpen(false); });
-  window.XBChat = { open: function () { setOpen(true); }, conversationId: convId };
-  connect();
+  window.addEventListener("online", function () { if (!ws) connect(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) return;
+    if (!ws) connect();
+    if (isOpen) markRead();
+  });
+
+  window.XBChat = {
+    conversationId: convId,
+    locale: locale,
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    setCustomerToken: function (t) { token = t || ""; }
+  };
+  function mount() {
+    showUnread();
+    document.body.appendChild(host);
+    if (load("sessionStorage", prefix + "open")) setOpen(true, true); // same tab, next page
+    connect();
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
 })();
