@@ -161,6 +161,8 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
         meta = await store.meta(conv_id)
         await ws.send_json({"type": "hello", "conversation_id": conv_id,
                             "mode": meta.get("mode", "bot"),
+                            "agent_name": meta.get("owner_name")
+                            if meta.get("mode") == "agent" else None,
                             "language": meta.get("language")})
         for entry in await store.history(conv_id, after):
             await ws.send_json({"type": "entry", "entry": entry})

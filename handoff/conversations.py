@@ -110,7 +110,8 @@ class Conversations:
             shopper_entry["translation_en"] = english
         [stored] = await self.store.append_many(
             conv_id, [shopper_entry],
-            meta={"language": lang, "locale": metadata.get("locale"), "mode": mode})
+            meta={"language": lang, "locale": metadata.get("locale"), "mode": mode,
+                  "last_text": shown[:300]})
 
         if mode in ("queued", "agent"):
             result = await self._while_human(conv_id, meta, text, english, lang, mode,

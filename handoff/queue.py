@@ -180,7 +180,8 @@ class QueueItem:
             "queued_at": queued_at, "waiting_s": round(self.now - queued_at, 1),
             "sla_due": sla_due, "sla_remaining_s": round(sla_due - self.now, 1),
             "breached": (first or self.now) > sla_due,
-            "first_response_at": first, "last_text": recent[-1] if recent else "",
+            "first_response_at": first,
+            "last_text": m.get("last_text") or (recent[-1] if recent else ""),
             **self.extra,
         }
 

@@ -220,13 +220,21 @@ def score(text: str, ctx: Context) -> Escalation:
     total = round(1.0 - value, 3)
     pcfg = cfg["priority"]
     codes = {r.code for r in reasons}
-    if codes & set(pcfg["urgent_reasons"]) or total >= pcfg["urgent_at"]:
+    # asking for a person (or the bot failing) decides *whether* a person takes over, not
+    # how urgent it is: urgency comes from the other reasons
+    calm = 1.0
+    for reason in reasons:
+        if reason.code not in pcfg["routing_only"]:
+            calm *= 1.0 - weights.get(reason.code, 0.5)
+    urgency = 1.0 - calm
+    escalate = total >= cfg["escalate_at"]
+    if codes & set(pcfg["urgent_reasons"]) or urgency >= pcfg["urgent_at"]:
         priority = "urgent"
-    elif total >= pcfg["high_at"]:
+    elif urgency >= pcfg["high_at"]:
         priority = "high"
-    elif total >= pcfg["normal_at"]:
+    elif urgency >= pcfg["normal_at"] or escalate:
         priority = "normal"
     else:
         priority = "low" if reasons else "none"
-    return Escalation(escalate=total >= cfg["escalate_at"], score=total, priority=priority,
+    return Escalation(escalate=escalate, score=total, priority=priority,
                       reasons=tuple(reasons), sentiment=round(sentiment, 3))

@@ -122,3 +122,11 @@ def test_legal_and_dispute_are_urgent() -> None:
 def test_english_triggers_work_inside_other_languages() -> None:
     result = score("das ist ein scam, ich mache einen chargeback", Context(language="de"))
     assert {"fraud", "dispute"} <= {r.code for r in result.reasons}
+
+
+def test_asking_for_a_person_decides_whether_not_how_urgent() -> None:
+    alone = score("I want to talk to a real person", Context())
+    assert alone.escalate and alone.priority == "normal"
+    with_fraud = score("this is a scam, I want a human", Context())
+    assert with_fraud.priority == "high"
+    assert score("my lawyer will contact you, get me a person", Context()).priority == "urgent"
