@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from handoff.sockets import SocketHub
     from handoff.storage import ConversationStore
     from handoff.translation import Translator
+    from handoff.trainer.routes import Trainer
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -27,3 +28,4 @@ CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations")
 SOCKETS: web.AppKey[SocketHub] = web.AppKey("sockets")
 TRANSLATOR: web.AppKey[Translator] = web.AppKey("translator")
 ACCOUNTS: web.AppKey[AccountStore] = web.AppKey("accounts")
+TRAINER: web.AppKey[Trainer] = web.AppKey("trainer")

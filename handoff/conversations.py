@@ -152,6 +152,15 @@ class Conversations:
                        **({"buttons": r["buttons"]} if r.get("buttons") else {})}
                       for r in replies],
             meta=after)
+        try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
+            from handoff.trainer.inbox import Inbox
+
+            await Inbox(self.store.redis).consider(
+                conv_id=conv_id, seq=None, text=bot_text, language=bot_lang,
+                intent=nlu.get("intent"), confidence=nlu.get("confidence"),
+                escalated=escalation.escalate, reasons=[r.code for r in escalation.reasons])
+        except Exception:  # noqa: BLE001
+            LOG.warning("inbox_failed", exc_info=True, extra={"conversation_id": conv_id})
         LOG.info("shopper_message", extra={
             "conversation_id": conv_id, "language": lang, "intent": nlu.get("intent"),
             "confidence": nlu.get("confidence"), "replies": len(replies), "mode": mode,

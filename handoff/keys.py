@@ -41,3 +41,35 @@ def session(token: str) -> str:
 
 def login_failures(login: str) -> str:
     return f"{PREFIX}:loginfail:{login}"
+
+# --- trainer console: review inbox, training jobs, evaluations, model activations ---
+TRAINER_INBOX = f"{PREFIX}:trainer:inbox"  # sorted set: item id by time recorded
+TRAINER_INBOX_DONE = f"{PREFIX}:trainer:inbox:done"  # list: recent assign/dismiss records
+TRAINER_LOCK = f"{PREFIX}:trainer:lock"  # string: id of the job that is training (TTL)
+TRAINER_JOBS = f"{PREFIX}:trainer:jobs"  # sorted set: job id by start time
+TRAINER_ACTIVATIONS = f"{PREFIX}:trainer:activations"  # list, newest first: JSON records
+
+
+def trainer_inbox_item(item_id: str) -> str:
+    """String: JSON of one shopper message waiting for review (expires)."""
+    return f"{PREFIX}:trainer:inbox:item:{item_id}"
+
+
+def trainer_job(job_id: str) -> str:
+    """Hash: state, languages, by, model, started_at, finished_at, error, result (JSON)."""
+    return f"{PREFIX}:trainer:job:{job_id}"
+
+
+def trainer_job_events(job_id: str) -> str:
+    """Stream of the job's progress events (field `data`: JSON), read by the page's SSE."""
+    return f"{PREFIX}:trainer:job:{job_id}:events"
+
+
+def trainer_eval(model_name: str) -> str:
+    """Hash: `<lang>:<held-out sha>` -> JSON evaluation of that model in that language."""
+    return f"{PREFIX}:trainer:eval:{model_name}"
+
+
+def trainer_model(model_name: str) -> str:
+    """Hash: who trained a model, from which job, on which languages."""
+    return f"{PREFIX}:trainer:model:{model_name}"

@@ -28,6 +28,11 @@ class Settings:
     customer_token_secret: str = ""
     instance: str = "gw-1"
     demo_accounts: bool = False
+    # trainer console: where data/nlu and data/responses live ("" = this repository), where
+    # models are written and activated from ("" = <repo>/models), how many to keep on disk
+    trainer_data_root: str = ""
+    models_dir: str = ""
+    keep_models: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -51,4 +56,7 @@ class Settings:
             customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
+            trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),
+            models_dir=e.get("MODELS_DIR", ""),
+            keep_models=int(e.get("KEEP_MODELS", "5")),
         )
