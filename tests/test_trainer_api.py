@@ -30,7 +30,6 @@ from handoff.trainer import files
 from handoff.trainer.inbox import Inbox, group
 from handoff.trainer.jobs import compare, parse_train_line
 from handoff.trainer.models import ModelRegistry
-from handoff.trainer.validate import key_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {"tom": "demo-tom-2026", "lena": "demo-lena-2026"}
@@ -502,22 +501,36 @@ async def test_activation_reaches_every_worker_and_rolls_back(redis_url: str,
 
 # ---------------------------------------------------------------- inbox on the real stack
 
+NONSENSE = ["qwzx vbnm", "flurb snazzle", "qwzx plokij", "blorp", "snerk flimp", "vbnm plokij"]
+
+
 @pytest.mark.stack
 async def test_live_unsure_message_lands_in_the_right_language_file(
         stack: Any, tmp_path: Path, data_root: Path) -> None:
     conv_en, conv_es = (f"inbox{uuid.uuid4().hex[:12]}" for _ in range(2))
     async with aiohttp.ClientSession() as s:
-        async def say(conv: str, text: str, **meta: str) -> dict[str, Any]:
-            async with s.post(f"{stack.gateway_url}/api/conversations/{conv}/messages",
-                              json={"text": text, "metadata": meta}) as resp:
+        async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            async with s.post(f"{stack.gateway_url}{path}", json=body) as resp:
                 assert resp.status == 200, await resp.text()
                 return dict(await resp.json())
 
-        await say(conv_en, "where is my parcel")  # confident: not for review
-        await say(conv_en, "zorblax quimfy")
-        await say(conv_en, "zorblax quimfy 2")
-        await say(conv_es, "zorblax quimfy", locale="es-ES")
-        threat = await say(conv_en, "I will sue you and my lawyer will take you to court")
+        # the model decides what it is unsure about: ask it which nonsense that is today
+        unsure = None
+        for text in NONSENSE:
+            got = await post("/api/analyze", {"text": text})
+            if got["intent"] == "nlu_fallback" or got["intent_confidence"] < 0.55:
+                unsure = text
+                break
+        assert unsure, "the model is confident about every nonsense candidate"
+        sure = await post("/api/analyze", {"text": "where is my parcel"})
+        assert sure["intent"] == "track_order" and sure["intent_confidence"] >= 0.55
+
+        await post(f"/api/conversations/{conv_en}/messages", {"text": "where is my parcel"})
+        await post(f"/api/conversations/{conv_en}/messages", {"text": unsure})
+        await post(f"/api/conversations/{conv_es}/messages",
+                   {"text": unsure, "metadata": {"locale": "es-ES"}})
+        threat = await post(f"/api/conversations/{conv_en}/messages",
+                            {"text": "I will sue you and my lawyer will take you to court"})
         assert threat["escalation"]["escalate"]
 
     c = await make_client(stack.redis_url, data_root, tmp_path / "models", stack.rasa_url)
@@ -528,27 +541,26 @@ async def test_live_unsure_message_lands_in_the_right_language_file(
                 if i["conversation_id"] in (conv_en, conv_es)]
         texts = [(i["text"], i["language"]) for i in mine]
         assert ("where is my parcel", "en") not in texts
-        assert ("zorblax quimfy", "en") in texts and ("zorblax quimfy", "es") in texts
+        assert (unsure, "en") in texts and (unsure, "es") in texts
         legal = next(i for i in mine if "lawyer" in i["text"])
         assert "escalated" in legal["why"] and "legal" in legal["reasons"]
-        zorb = next(g for g in inbox["groups"]
-                    if any(i["text"] == "zorblax quimfy 2" for i in g["items"]))
-        assert {i["text"] for i in zorb["items"]} >= {"zorblax quimfy", "zorblax quimfy 2"}
+        same = next(g for g in inbox["groups"] if any(i["text"] == unsure for i in g["items"]))
+        assert {(i["text"], i["language"]) for i in same["items"]} >= {(unsure, "en"),
+                                                                        (unsure, "es")}
         convo = await call(c, "GET", f"/api/trainer/conversations/{conv_en}", tom, status=200)
-        assert any(e["text"] == "zorblax quimfy" for e in convo["transcript"])
+        assert [e["text"] for e in convo["transcript"] if e["speaker"] == "shopper"][:2] == [
+            "where is my parcel", unsure]
 
         es_item = next(i for i in mine if i["language"] == "es")
         res = await call(c, "POST", f"/api/trainer/inbox/{es_item['id']}/assign", tom,
                          status=201, body={"intent": "out_of_scope"})
         assert (res["language"], res["file"]) == ("es", "out_of_scope")
         es_file = files.read(data_root / "data" / "nlu" / "es" / "out_of_scope.yml")[0]
-        assert files.examples_of(es_file, "out_of_scope")[-1] == "zorblax quimfy"
+        assert files.examples_of(es_file, "out_of_scope")[-1] == unsure
         en_file = files.read(data_root / "data" / "nlu" / "en" / "out_of_scope.yml")[0]
-        assert "zorblax quimfy" not in files.examples_of(en_file, "out_of_scope")
-        # the same text again (the English one) is now a duplicate across languages? No:
-        # the duplicate rule is per language; the conflict rule is per intent, so the
-        # English item assigned to another intent is refused, to the same intent accepted
-        en_item = next(i for i in mine if i["text"] == "zorblax quimfy" and i["language"] == "en")
+        assert unsure not in files.examples_of(en_file, "out_of_scope")
+        # one text, one intent, across languages: the English copy may not become a greeting
+        en_item = next(i for i in mine if i["text"] == unsure and i["language"] == "en")
         clash = await call(c, "POST", f"/api/trainer/inbox/{en_item['id']}/assign", tom,
                            status=422, body={"intent": "greet"})
         assert clash["error"]["code"] == "conflicting_intent"
@@ -561,6 +573,5 @@ async def test_live_unsure_message_lands_in_the_right_language_file(
         after = await call(c, "GET", "/api/trainer/inbox", tom, status=200)
         left = {i["id"] for g in after["groups"] for i in g["items"]}
         assert not left & {en_item["id"], legal["id"]}
-        assert key_of("Zorblax  QUIMFY") == "zorblax quimfy"
     finally:
         await c.close()
