@@ -217,8 +217,9 @@
   async function afterSave(promise, okText) {
     try {
       const res = await promise;
-      say("ex-message", okText(res));
+      state.versions[res.file] = res.version; // the next save builds on this one
       await loadExamples();
+      say("ex-message", okText(res));
       return res;
     } catch (err) {
       if (err.status === 409 && err.code === "conflict") {
