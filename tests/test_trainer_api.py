@@ -431,6 +431,41 @@ def test_training_output_becomes_progress_events() -> None:
     assert rows["en"]["delta_macro_f1"] == 0.02
 
 
+async def test_one_training_at_a_time_and_progress_streams(client: TestClient,
+                                                          data_root: Path,
+                                                          redis_url: str) -> None:
+    tom = await login(client, "tom")
+    redis = Redis.from_url(redis_url)
+    await redis.set(keys.TRAINER_LOCK, "20260101-000000-aaaaaa", ex=30)  # another gateway
+    busy = await call(client, "POST", "/api/trainer/jobs", tom, status=409,
+                      body={"languages": ["en"]})
+    assert busy["error"]["code"] == "training_busy"
+    await redis.delete(keys.TRAINER_LOCK)
+
+    # hand-edited data with an intent the domain does not know: the job stops at validation
+    path = data_root / "data" / "nlu" / "en" / "smalltalk.yml"
+    path.write_text(path.read_text() + "- intent: made_up\n  examples: |\n    - hello world\n")
+    job = (await call(client, "POST", "/api/trainer/jobs", tom, status=202,
+                      body={"languages": ["en"]}))["job"]
+    resp = await client.get(f"/api/trainer/jobs/{job['id']}/events", headers=tom)
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
+    stream = (await asyncio.wait_for(resp.text(), 60)).strip()
+    events = [json.loads(line[6:]) for line in stream.splitlines() if line.startswith("data: ")]
+    assert [e["type"] for e in events] == ["stage", "failed", "end"]
+    assert any("made_up" in d for d in events[1]["details"])
+    done = (await call(client, "GET", f"/api/trainer/jobs/{job['id']}", tom, status=200))["job"]
+    assert done["state"] == "failed" and "problem" in done["error"]
+    assert not await redis.exists(keys.TRAINER_LOCK)  # released for the next one
+    # resuming after the last event id sends nothing more and ends
+    last_id = [ln[4:] for ln in stream.splitlines() if ln.startswith("id: ")][-1]
+    again = await client.get(f"/api/trainer/jobs/{job['id']}/events",
+                             headers={**tom, "Last-Event-ID": last_id})
+    assert "data:" not in await asyncio.wait_for(again.text(), 30)
+    listed = await call(client, "GET", "/api/trainer/jobs", tom, status=200)
+    assert listed["jobs"][0]["id"] == job["id"]
+    await redis.close()
+
+
 # ---------------------------------------------------------------- activation, two workers
 
 class FakeRasa:

@@ -231,24 +231,19 @@ class FileWriter:
                 os.close(fd)
 
     async def update(self, path: Path, base_version: str | None,
-                     mutate: Callable[[Any], T], create: bytes | None = None
-                     ) -> tuple[T, str]:
+                     mutate: Callable[[Any], T]) -> tuple[T, str]:
         """Apply `mutate` to the parsed file and save it. `base_version` None means "the
         latest" (appends from the inbox); otherwise it must match or `Conflict` is raised.
-        `mutate` raises to refuse the change: nothing is written then. With `create`, a
-        missing file starts from those bytes."""
+        `mutate` raises to refuse the change: nothing is written then."""
         async with self.locked(path.parent):
-            if not path.exists() and create is not None:
-                raw = create
-            else:
-                raw = path.read_bytes()
+            raw = path.read_bytes()
             current = version_of(raw)
             if base_version is not None and base_version != current:
                 raise Conflict(self.root.label(path), current)
             doc = load(raw)
             result = mutate(doc)
             out = dump(doc)
-            if out != raw or not path.exists():
+            if out != raw:
                 atomic_write(path, out)
             return result, version_of(out)
 
