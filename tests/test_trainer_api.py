@@ -469,25 +469,42 @@ async def test_one_training_at_a_time_and_progress_streams(client: TestClient,
 # ---------------------------------------------------------------- activation, two workers
 
 class FakeRasa:
-    """Rasa's /model and /status with two workers that each hold their own model; every
-    new connection lands on a random worker, as with Sanic's shared socket."""
+    """Rasa's /model and /status as Sanic serves them with several workers on one socket:
+    the idle worker that answered last takes the next connection (the skew that makes
+    plain polling see one worker only), and a worker loading a model is busy and takes
+    nothing until it is done."""
 
-    def __init__(self, first: str) -> None:
-        self.workers = [first, first]
+    def __init__(self, first: str, workers: int = 2, load_s: float = 0.15) -> None:
+        self.workers = [first] * workers
+        self.busy = [False] * workers
+        self.last = 0
+        self.load_s = load_s
         self.puts: list[int] = []
-        self.rng = random.Random(7)
+
+    async def worker(self) -> int:
+        while True:
+            order = [self.last] + [w for w in range(len(self.workers)) if w != self.last]
+            idle = [w for w in order if not self.busy[w]]
+            if idle:
+                self.last = idle[0]
+                return idle[0]
+            await asyncio.sleep(0.005)
 
     def app(self) -> web.Application:
         app = web.Application()
 
         async def status(request: web.Request) -> web.Response:
-            worker = self.rng.randrange(2)
+            worker = await self.worker()
             return web.json_response({"model_file": self.workers[worker], "model_id": "x"})
 
         async def put(request: web.Request) -> web.Response:
-            worker = self.rng.randrange(2)
+            name = Path((await request.json())["model_file"]).name
+            worker = await self.worker()
             self.puts.append(worker)
-            self.workers[worker] = Path((await request.json())["model_file"]).name
+            self.busy[worker] = True
+            await asyncio.sleep(self.load_s)
+            self.workers[worker] = name
+            self.busy[worker] = False
             return web.Response(status=204)
 
         app.router.add_get("/status", status)
@@ -506,21 +523,31 @@ async def test_activation_reaches_every_worker_and_rolls_back(redis_url: str,
     fake = FakeRasa("model-aaa.tar.gz")
     server = TestServer(fake.app())
     await server.start_server()
-    registry = ModelRegistry(redis, models, str(server.make_url("")).rstrip("/"), keep=2)
+    url = str(server.make_url("")).rstrip("/")
+    registry = ModelRegistry(redis, models, url, keep=2)
     try:
+        # why plain polling is not enough: after one PUT, every poll sees the same worker
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            await s.put(f"{url}/model", json={"model_file": "model-xxx.tar.gz"})
+            seen = {(await (await s.get(f"{url}/status")).json())["model_file"]
+                    for _ in range(16)}
+        assert seen == {"model-xxx.tar.gz"} and fake.workers[1] == "model-aaa.tar.gz"
+        fake.workers = ["model-aaa.tar.gz"] * 2
+
         with pytest.raises(Exception) as refused:  # never evaluated, never active
             await registry.activate("model-bbb", "tom")
         assert getattr(refused.value, "code", "") == "not_evaluated"
         await redis.hset(keys.trainer_eval("model-bbb.tar.gz"), "en:x", "{}")
         await redis.hset(keys.trainer_eval("model-ccc.tar.gz"), "en:x", "{}")
         first = await registry.activate("model-bbb", "tom")
-        assert first["confirmed"] and fake.workers == ["model-bbb.tar.gz"] * 2
-        assert first["previous"] == "model-aaa.tar.gz"
+        assert first["confirmed"] and fake.workers == ["model-bbb.tar.gz"] * 2, first
+        assert first["previous"] == "model-aaa.tar.gz" and first["stale_answers"] >= 1
+        assert set(fake.puts) == {0, 1} and not first["single_worker"]
         second = await registry.activate("model-ccc.tar.gz", "tom")
         assert second["confirmed"] and fake.workers == ["model-ccc.tar.gz"] * 2
-        assert first["puts"] >= 2  # one PUT reaches one worker: the other needs another
         back = await registry.rollback("tom")
         assert back["model"] == "model-bbb.tar.gz" and fake.workers == ["model-bbb.tar.gz"] * 2
+        assert back["replaced"] == "model-ccc.tar.gz" and back["confirmed"]
         back = await registry.rollback("tom")
         assert back["model"] == "model-aaa.tar.gz" and fake.workers == ["model-aaa.tar.gz"] * 2
         with pytest.raises(Exception):
@@ -529,6 +556,16 @@ async def test_activation_reaches_every_worker_and_rolls_back(redis_url: str,
         removed = await registry.prune(set())
         assert (models / "model-aaa.tar.gz").exists()
         assert len(list(models.glob("*.tar.gz"))) == 3 - len(removed) >= 2
+    finally:
+        await server.close()
+
+    single = FakeRasa("model-aaa.tar.gz", workers=1)
+    server = TestServer(single.app())
+    await server.start_server()
+    try:
+        registry = ModelRegistry(redis, models, str(server.make_url("")).rstrip("/"))
+        one = await registry.activate("model-aaa", "tom")  # on disk, active before
+        assert one["confirmed"] and one["single_worker"]
     finally:
         await server.close()
         await redis.close()

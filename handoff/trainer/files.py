@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -81,6 +82,18 @@ def example_texts(block: Any) -> list[str]:
         stripped = line.strip()
         if stripped.startswith("- "):
             out.append(stripped[2:].strip())
+    return out
+
+
+def quick_examples(raw: bytes) -> dict[str, list[str]]:
+    """intent -> examples, read with the C YAML loader (for listings and checks; edits go
+    through the round trip). Same rules as `example_texts`, so indexes agree."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(raw.decode("utf-8"), Loader=loader) or {}
+    out: dict[str, list[str]] = {}
+    for block in doc.get("nlu", []) or []:
+        if isinstance(block, dict) and "intent" in block:
+            out.setdefault(str(block["intent"]), []).extend(example_texts(block))
     return out
 
 

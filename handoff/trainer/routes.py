@@ -136,9 +136,9 @@ async def list_examples(request: web.Request) -> web.Response:
     intent = known_intent(request.match_info["intent"])
     examples, versions = [], {}
     for feature, path in t.data.nlu_files(lang).items():
-        doc, version = files.read(path)
-        versions[feature] = version
-        for i, text in enumerate(files.examples_of(doc, intent)):
+        raw = path.read_bytes()  # version and listing from the same bytes
+        versions[feature] = files.version_of(raw)
+        for i, text in enumerate(files.quick_examples(raw).get(intent, [])):
             examples.append({"file": feature, "index": i, "text": text})
     target = _target_file(t, lang, intent)
     return web.json_response({"language": lang, "intent": intent, "examples": examples,

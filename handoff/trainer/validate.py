@@ -20,7 +20,7 @@ import regex
 import yaml
 
 from bot import language
-from handoff.trainer.files import DataRoot
+from handoff.trainer.files import DataRoot, quick_examples
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_EXAMPLE_CHARS = 500
@@ -178,15 +178,7 @@ class _Parsed:
 
 
 def _parse_examples(path: Path) -> dict[str, list[str]]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
-    out: dict[str, list[str]] = {}
-    for block in doc.get("nlu", []) or []:
-        if isinstance(block, dict) and "intent" in block:
-            lines = str(block.get("examples") or "").splitlines()
-            out.setdefault(str(block["intent"]), []).extend(
-                s.strip()[2:].strip() for s in lines if s.strip().startswith("- "))
-    return out
+    return quick_examples(path.read_bytes())
 
 
 class ExampleIndex:
