@@ -48,6 +48,7 @@ TRAINER_INBOX_DONE = f"{PREFIX}:trainer:inbox:done"  # list: recent assign/dismi
 TRAINER_LOCK = f"{PREFIX}:trainer:lock"  # string: id of the job that is training (TTL)
 TRAINER_JOBS = f"{PREFIX}:trainer:jobs"  # sorted set: job id by start time
 TRAINER_ACTIVATIONS = f"{PREFIX}:trainer:activations"  # list, newest first: JSON records
+TRAINER_LAST_EVAL = f"{PREFIX}:trainer:eval:last"  # string: the model evaluated last
 
 
 def trainer_inbox_item(item_id: str) -> str:

@@ -109,7 +109,7 @@ SAMPLE = {"lang": "en", "intent": "greet", "file": "smalltalk", "index": "0", "k
 async def test_every_trainer_route_needs_the_trainer_role(client: TestClient,
                                                           data_root: Path) -> None:
     routes = trainer_routes(client.server.app)
-    assert len(routes) >= 19 and {m for m, _ in routes} >= {"GET", "POST", "PUT", "DELETE"}
+    assert len(routes) >= 20 and {m for m, _ in routes} >= {"GET", "POST", "PUT", "DELETE"}
     agent = await login(client, "lena")
     trainer = await login(client, "tom")
     before = tree_digest(data_root)
@@ -319,6 +319,8 @@ async def test_bad_requests_get_clear_json_errors(client: TestClient, data_root:
          404, "unknown_item"),
         ("POST", "/api/trainer/models/model-nothere/activate", b"", 404, "unknown_model"),
         ("POST", "/api/trainer/models/rollback", b"", 409, "nothing_to_roll_back"),
+        ("POST", "/api/trainer/models/model-nothere/evaluate", b"", 404, "unknown_model"),
+        ("POST", "/api/trainer/models/..%2Fsecret/evaluate", b"", 404, "unknown_model"),
         ("GET", "/api/trainer/conversations/bad%20id", b"", 400, "bad_conversation_id"),
     ]
     for method, path, raw, status, code in expectations:
@@ -464,6 +466,32 @@ async def test_one_training_at_a_time_and_progress_streams(client: TestClient,
     listed = await call(client, "GET", "/api/trainer/jobs", tom, status=200)
     assert listed["jobs"][0]["id"] == job["id"]
     await redis.close()
+
+
+async def test_evaluating_a_model_fills_the_coverage_f1(client: TestClient) -> None:
+    from handoff.launcher import ensure_model
+
+    model = ensure_model()  # the launcher's model (make test trains it first)
+    tom = await login(client, "tom")
+    job = (await call(client, "POST", f"/api/trainer/models/{model.name}/evaluate", tom,
+                      status=202, body={"languages": ["en"]}))["job"]
+    assert job["kind"] == "evaluate"
+    resp = await client.get(f"/api/trainer/jobs/{job['id']}/events", headers=tom)
+    stream = await asyncio.wait_for(resp.text(), 240)
+    events = [json.loads(ln[6:]) for ln in stream.splitlines() if ln.startswith("data: ")]
+    assert [e["type"] for e in events if e["type"] in ("stage", "ready", "end")] == [
+        "stage", "ready", "end"], events
+    result = events[-2]["result"]
+    assert result["model"] == model.name and result["evaluated_only"]
+    f1 = result["comparison"]["en"]["new"]["macro_f1"]
+    assert 0.85 <= f1 <= 1
+    cov = await call(client, "GET", "/api/trainer/coverage", tom, status=200)
+    assert cov["evaluated_model"] == model.name and cov["macro_f1"]["en"] == f1
+    cells = [cov["cells"][i]["en"]["f1"] for i in cov["intents"]]
+    assert all(isinstance(x, float) for x in cells) and cov["cells"]["greet"]["es"]["f1"] is None
+    assert sum(cells) / len(cells) == pytest.approx(f1, abs=1e-3)
+    models = await call(client, "GET", "/api/trainer/models", tom, status=200)
+    assert models["active"]["reachable"] is False  # no Rasa here: said, not hidden
 
 
 # ---------------------------------------------------------------- activation, two workers

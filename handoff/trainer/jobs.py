@@ -127,19 +127,25 @@ class TrainingJobs:
                              f"not native languages: {unknown}; use {', '.join(NATIVE)}")
         return [lang for lang in NATIVE if lang in raw]
 
-    async def start(self, langs: list[str], by: str) -> dict[str, Any]:
+    async def start(self, langs: list[str], by: str,
+                    evaluate: Path | None = None) -> dict[str, Any]:
+        """A training job, or with `evaluate` only the held-out evaluation of that model
+        (for models trained elsewhere, e.g. the launcher's, so coverage shows F1)."""
         job_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         if not await self.redis.set(keys.TRAINER_LOCK, job_id, nx=True, ex=LOCK_TTL_S):
             running = _s(await self.redis.get(keys.TRAINER_LOCK) or b"")
             raise InputError(409, "training_busy",
                              f"a training is already running (job {running}); wait for it")
         job = {"id": job_id, "state": "queued", "languages": json.dumps(langs), "by": by,
-               "started_at": str(time.time()), "stage": "queued"}
+               "started_at": str(time.time()), "stage": "queued",
+               "kind": "evaluate" if evaluate else "train"}
+        if evaluate:
+            job["model"] = evaluate.name
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.trainer_job(job_id), mapping=job)
             pipe.zadd(keys.TRAINER_JOBS, {job_id: time.time()})
             await pipe.execute()
-        self.tasks[job_id] = asyncio.create_task(self._run(job_id, langs, by))
+        self.tasks[job_id] = asyncio.create_task(self._run(job_id, langs, by, evaluate))
         self.tasks[job_id].add_done_callback(lambda _t: self.tasks.pop(job_id, None))
         return await self.get(job_id)
 
@@ -204,12 +210,16 @@ class TrainingJobs:
             await asyncio.sleep(LOCK_TTL_S / 3)
             await self.redis.eval(_REFRESH, 1, keys.TRAINER_LOCK, job_id, LOCK_TTL_S)
 
-    async def _run(self, job_id: str, langs: list[str], by: str) -> None:
+    async def _run(self, job_id: str, langs: list[str], by: str,
+                   evaluate: Path | None) -> None:
         heartbeat = asyncio.create_task(self._keep_lock(job_id))
         durations: dict[str, float] = {}
         final: dict[str, str] = {}
         try:
-            result = await self._pipeline(job_id, langs, by, durations)
+            if evaluate:
+                result = await self._evaluate_only(job_id, langs, evaluate, durations)
+            else:
+                result = await self._pipeline(job_id, langs, by, durations)
             final = {"state": "ready", "result": json.dumps(result)}
             await self.emit(job_id, {"type": "ready", "result": result})
         except asyncio.CancelledError:
@@ -291,6 +301,20 @@ class TrainingJobs:
         durations["total_s"] = round(time.monotonic() - started, 1)
         return {"model": name, "languages": langs, "active_model": active.get("model"),
                 "comparison": compare(new, current), "pruned": removed}
+
+    async def _evaluate_only(self, job_id: str, langs: list[str], path: Path,
+                             durations: dict[str, float]) -> dict[str, Any]:
+        started = time.monotonic()
+
+        async def emit(event: dict[str, Any]) -> None:
+            await self.emit(job_id, event)
+
+        await self._stage(job_id, "evaluating", f"held-out evaluation of {path.name}")
+        reports = await self.registry.evaluate(path, langs, emit)
+        durations["evaluate_s"] = durations["total_s"] = round(time.monotonic() - started, 1)
+        active = (await self.registry.active()).get("model")
+        return {"model": path.name, "languages": langs, "active_model": active,
+                "comparison": compare(reports, {}), "evaluated_only": True}
 
     async def _train(self, job_id: str, langs: list[str], name: str) -> None:
         models = self.registry.models_dir

@@ -173,6 +173,7 @@ class ModelRegistry:
         if fresh:
             await self.redis.hset(keys.trainer_eval(path.name), mapping={
                 f"{lang}:{heldout_sha(lang)}": json.dumps(r) for lang, r in fresh.items()})
+            await self.redis.set(keys.TRAINER_LAST_EVAL, path.name)
         reports.update(fresh)
         return reports
 

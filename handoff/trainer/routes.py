@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.language import NATIVE
 from handoff import appkeys as K
-from handoff import auth
+from handoff import auth, keys
 from handoff.textinput import InputError, check_conversation_id
 from handoff.trainer import coverage, files, validate
 from handoff.trainer.files import Conflict, DataRoot, FileWriter
@@ -104,7 +104,9 @@ async def meta(request: web.Request) -> web.Response:
 async def latest_evaluation(t: Trainer) -> dict[str, Any] | None:
     """The active model's held-out numbers, else the newest model that has some."""
     active = (await t.registry.active()).get("model")
-    candidates = ([active] if active else []) + [p.name for p in t.registry.files()]
+    last = await t.registry.redis.get(keys.TRAINER_LAST_EVAL)
+    candidates = [name for name in (active, last.decode() if last else None) if name]
+    candidates += [p.name for p in t.registry.files()]
     for name in candidates:
         evals = await t.registry.all_evals(name)
         if evals:
@@ -364,6 +366,17 @@ async def activate_model(request: web.Request) -> web.Response:
     return web.json_response({"activation": record})
 
 
+async def evaluate_model(request: web.Request) -> web.Response:
+    t = _t(request)
+    path = t.registry.find(request.match_info["name"])
+    if path is None:
+        raise InputError(404, "unknown_model", f"no model {request.match_info['name']!r}")
+    body = await body_of(request, optional=True)
+    langs = TrainingJobs.languages(body.get("languages"))
+    job = await t.jobs.start(langs, request["account"].login, evaluate=path)
+    return web.json_response({"job": job}, status=202)
+
+
 async def rollback_model(request: web.Request) -> web.Response:
     record = await _t(request).registry.rollback(request["account"].login)
     return web.json_response({"activation": record})
@@ -410,6 +423,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/models", get_models),
     ("POST", "/models/rollback", rollback_model),
     ("POST", "/models/{name}/activate", activate_model),
+    ("POST", "/models/{name}/evaluate", evaluate_model),
 ]
 
 

@@ -519,6 +519,7 @@
       "new accuracy", "new: most confused", "active: most confused"].map((h) => el("th", { text: h }))), ...rows);
     $("train-result").hidden = false;
     $("train-activate").dataset.model = res.model;
+    $("train-activate").hidden = res.model === res.active_model;
   }
 
   async function activate(name) {
@@ -536,6 +537,17 @@
     return a.confirmed
       ? `${a.model} is active on every worker (${a.puts} load(s), ${a.polls} checks, ${a.seconds} s).`
       : `${a.model} was sent to Rasa but not every worker confirmed it after ${a.puts} load(s) and ${a.polls} checks; check the Rasa log.`;
+  }
+
+  async function evaluate(m) {
+    say("train-message", "");
+    try {
+      const { job } = await api("POST", `models/${encodeURIComponent(m.name)}/evaluate`,
+        m.languages ? { languages: m.languages } : {});
+      $("train-stages").replaceChildren();
+      $("train-result").hidden = true;
+      follow(job);
+    } catch (err) { fail("train-message", err); }
   }
 
   async function rollback() {
@@ -560,7 +572,9 @@
       el("td", { text: Object.entries(m.evaluation).map(([l, e]) => `${l} ${fmt(e.macro_f1, 3)}`).join(" · ") || "not evaluated" }),
       el("td", { text: m.trained_by || "" }),
       el("td", {}, m.active ? el("b", { text: "active" }) : el("button", {
-        type: "button", class: "secondary", text: "Activate", onclick: () => activate(m.name) }))));
+        type: "button", class: "secondary", text: "Activate", onclick: () => activate(m.name) }),
+      el("button", { type: "button", class: "secondary", text: "Evaluate",
+        title: "held-out evaluation of this model (its languages)", onclick: () => evaluate(m) }))));
     $("models-table").replaceChildren(el("tr", {}, ["model", "languages", "created", "held-out macro-F1",
       "trained by", ""].map((h) => el("th", { text: h }))), ...rows);
   }
