@@ -27,6 +27,7 @@ from handoff.settings import Settings
 from handoff.sockets import ShopperSink, SocketHub
 from handoff.storage import ConversationStore
 from handoff.textinput import InputError, check_conversation_id, clean_text
+from handoff.trainer import routes as trainer_routes
 from handoff.translation import build_translator
 
 LOG = logging.getLogger("handoff.app")
@@ -279,6 +280,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/console/", console_page)
     if settings.test_hooks:
         testhooks.add_routes(app)
+    trainer_routes.add_routes(app)  # trainer console: /api/trainer/*, /trainer/
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
     return app

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from handoff.sockets import SocketHub
     from handoff.storage import ConversationStore
     from handoff.translation import Translator
+    from handoff.trainer.routes import Trainer
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -31,3 +32,4 @@ TRANSLATOR: web.AppKey[Translator] = web.AppKey("translator")
 ACCOUNTS: web.AppKey[AccountStore] = web.AppKey("accounts")
 HANDOFF: web.AppKey[HandoffStore] = web.AppKey("handoff")
 DESK: web.AppKey[Desk] = web.AppKey("desk")
+TRAINER: web.AppKey[Trainer] = web.AppKey("trainer")

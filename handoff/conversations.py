@@ -225,6 +225,15 @@ class Conversations:
             meta=after)
         if mode == "queued":
             await self.store.publish(conv_id, "mode", mode="queued", agent_name=None)
+        try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
+            from handoff.trainer.inbox import Inbox
+
+            await Inbox(self.store.redis).consider(
+                conv_id=conv_id, seq=None, text=english or text.plain, language=bot_lang,
+                intent=intent, confidence=turn.nlu.get("confidence"),
+                escalated=escalation.escalate, reasons=[r.code for r in escalation.reasons])
+        except Exception:  # noqa: BLE001
+            LOG.warning("inbox_failed", exc_info=True, extra={"conversation_id": conv_id})
         return {"replies": [{k: v for k, v in r.items() if k in {"text", "buttons"}}
                             for r in replies],
                 "language": lang, "mode": mode,

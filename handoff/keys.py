@@ -59,11 +59,6 @@ def agent_chats(login: str) -> str:
     return f"{PREFIX}:agent:{login}:chats"
 
 
-def presence(login: str) -> str:
-    """Exists while a gateway holds a socket of the agent (refreshed, expires after grace)."""
-    return f"{PREFIX}:presence:{login}"
-
-
 def agent_channel(login: str) -> str:
     """Events for one agent (assigned by transfer, chat taken back) to whichever gateway."""
     return f"{PREFIX}:chan:agent:{login}"
@@ -78,3 +73,35 @@ CASES_STREAM = "xb:cases"
 
 def case(case_id: str) -> str:
     return f"{PREFIX}:case:{case_id}"
+# --- trainer console: review inbox, training jobs, evaluations, model activations ---
+TRAINER_INBOX = f"{PREFIX}:trainer:inbox"  # sorted set: item id by time recorded
+TRAINER_INBOX_DONE = f"{PREFIX}:trainer:inbox:done"  # list: recent assign/dismiss records
+TRAINER_LOCK = f"{PREFIX}:trainer:lock"  # string: id of the job that is training (TTL)
+TRAINER_JOBS = f"{PREFIX}:trainer:jobs"  # sorted set: job id by start time
+TRAINER_ACTIVATIONS = f"{PREFIX}:trainer:activations"  # list, newest first: JSON records
+TRAINER_LAST_EVAL = f"{PREFIX}:trainer:eval:last"  # string: the model evaluated last
+
+
+def trainer_inbox_item(item_id: str) -> str:
+    """String: JSON of one shopper message waiting for review (expires)."""
+    return f"{PREFIX}:trainer:inbox:item:{item_id}"
+
+
+def trainer_job(job_id: str) -> str:
+    """Hash: state, languages, by, model, started_at, finished_at, error, result (JSON)."""
+    return f"{PREFIX}:trainer:job:{job_id}"
+
+
+def trainer_job_events(job_id: str) -> str:
+    """Stream of the job's progress events (field `data`: JSON), read by the page's SSE."""
+    return f"{PREFIX}:trainer:job:{job_id}:events"
+
+
+def trainer_eval(model_name: str) -> str:
+    """Hash: `<lang>:<held-out sha>` -> JSON evaluation of that model in that language."""
+    return f"{PREFIX}:trainer:eval:{model_name}"
+
+
+def trainer_model(model_name: str) -> str:
+    """Hash: who trained a model, from which job, on which languages."""
+    return f"{PREFIX}:trainer:model:{model_name}"

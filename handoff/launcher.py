@@ -32,14 +32,17 @@ def log(msg: str) -> None:
     print(f"[launcher] {msg}", flush=True)
 
 
-def fingerprint(config: Path = ROOT / "config.yml") -> str:
+def fingerprint(config: Path = ROOT / "config.yml", data_root: Path = ROOT) -> str:
+    """Hash of config, domain, code and data; `data_root` holds the `data/` folder (the
+    trainer console may work on a copy), so equal content gives the same model name."""
     digest = hashlib.sha256(config.read_bytes())
     for name in FINGERPRINTED[1:]:
-        path = ROOT / name
+        base = data_root if name.startswith("data/") else ROOT
+        path = base / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for f in files:
             if f.is_file() and f.suffix in {".yml", ".yaml", ".py"}:
-                digest.update(str(f.relative_to(ROOT)).encode())
+                digest.update(str(f.relative_to(base)).encode())
                 digest.update(f.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -31,6 +31,11 @@ class Settings:
     grace_s: float | None = None  # overrides handoff.yml (tests)
     sweep_every_s: float = 2.0
     test_hooks: bool = False  # GATEWAY_TEST_HOOKS=1: test-only routes (handoff/testhooks.py)
+    # trainer console: where data/nlu and data/responses live ("" = this repository), where
+    # models are written and activated from ("" = <repo>/models), how many to keep on disk
+    trainer_data_root: str = ""
+    models_dir: str = ""
+    keep_models: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -57,4 +62,7 @@ class Settings:
             grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,
             sweep_every_s=float(e.get("HANDOFF_SWEEP_S", "2")),
             test_hooks=e.get("GATEWAY_TEST_HOOKS", "0") == "1",
+            trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),
+            models_dir=e.get("MODELS_DIR", ""),
+            keep_models=int(e.get("KEEP_MODELS", "5")),
         )

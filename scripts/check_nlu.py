@@ -44,10 +44,12 @@ def read_examples(path: Path) -> dict[str, list[str]]:
     return out
 
 
-def check_language(lang: str) -> list[str]:
+def check_language(lang: str, root: Path = ROOT) -> list[str]:
+    """Problems of one language's training data under `root`/data/nlu (held-out sets are
+    always this repository's)."""
     problems: list[str] = []
     train: dict[str, list[str]] = defaultdict(list)
-    for path in sorted((ROOT / "data" / "nlu" / lang).glob("*.yml")):
+    for path in sorted((root / "data" / "nlu" / lang).glob("*.yml")):
         for intent, examples in read_examples(path).items():
             train[intent].extend(examples)
     heldout_path = ROOT / "tests" / "nlu" / f"{lang}.yml"
@@ -83,11 +85,11 @@ def check_language(lang: str) -> list[str]:
     return problems
 
 
-def cross_language_conflicts() -> list[str]:
+def cross_language_conflicts(root: Path = ROOT) -> list[str]:
     """One model learns every language: the same text may not mean two intents anywhere."""
     owner: dict[str, tuple[str, str]] = {}
     problems = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*/*.yml")):
+    for path in sorted((root / "data" / "nlu").glob("*/*.yml")):
         lang = path.parent.name
         for intent, examples in read_examples(path).items():
             for ex in examples:

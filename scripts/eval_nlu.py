@@ -28,17 +28,22 @@ def latest_model(models_dir: Path = ROOT / "models") -> Path:
     return models[-1]
 
 
-def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    labels = {g for g, _ in pairs}
-    scores = []
-    for label in labels:
+def f1_per_intent(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """F1 of every gold intent (predictions outside the gold set count as errors)."""
+    scores = {}
+    for label in sorted({g for g, _ in pairs}):
         tp = sum(1 for g, p in pairs if g == label and p == label)
         fp = sum(1 for g, p in pairs if g != label and p == label)
         fn = sum(1 for g, p in pairs if g == label and p != label)
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
-    return sum(scores) / len(scores) if scores else 0.0
+        scores[label] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return scores
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    scores = f1_per_intent(pairs)
+    return sum(scores.values()) / len(scores) if scores else 0.0
 
 
 async def evaluate(model: Path, langs: list[str]) -> dict:
@@ -76,6 +81,9 @@ async def evaluate(model: Path, langs: list[str]) -> dict:
             "fallback_rate": round(sum(p == "nlu_fallback" for _, p in pairs) / len(pairs), 4),
             "ms_per_message": round(elapsed / len(pairs) * 1000, 2),
             "confused": [f"{g} -> {p} ({n})" for (g, p), n in confused.most_common(5)],
+            "intent_f1": {k: round(v, 4) for k, v in f1_per_intent(pairs).items()},
+            "confused_pairs": [{"gold": g, "predicted": p, "count": n}
+                               for (g, p), n in confused.most_common(10)],
         }
     return report
 
