@@ -150,7 +150,8 @@ class TrainingJobs:
         return await self.get(job_id)
 
     async def get(self, job_id: str) -> dict[str, Any]:
-        raw = {_s(k): _s(v) for k, v in (await self.redis.hgetall(keys.trainer_job(job_id))).items()}
+        stored = await self.redis.hgetall(keys.trainer_job(job_id))
+        raw = {_s(k): _s(v) for k, v in stored.items()}
         if not raw:
             raise InputError(404, "unknown_job", f"no training job {job_id!r}")
         job: dict[str, Any] = dict(raw)
