@@ -28,23 +28,9 @@ from handoff.launcher import ROOT, free_port, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
-CHROMIUM = "/usr/bin/chromium"
-PHRASE = "my hovercraft is full of eels"
+PHRASE = "the teapot sings whenever the courier knocks"
 ORDER = "XB-771204"
 TARGET = "human_handoff"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # local until the shared session fixture (tests/browser.py) is merged
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               args=["--no-sandbox", "--disable-gpu",
-                                     "--disable-dev-shm-usage"])
-        yield b
-        b.close()
 
 
 def http_json(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
@@ -139,7 +125,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
     annotated = f"{PHRASE}, order [{ORDER}](order_id)"
     assert page.input_value("#ex-new") == annotated
     page.click("#ex-add")
-    page.wait_for_function("document.querySelector('#ex-message').textContent.includes('Added')")
+    page.wait_for_function("() => document.querySelector('#ex-message').textContent.includes('Added')")
     handoff_file = console["root"] / "data" / "nlu" / "en" / "handoff.yml"
     assert f"    - {annotated}\n" in handoff_file.read_text(encoding="utf-8")
     repo_file = ROOT / "data" / "nlu" / "en" / "handoff.yml"
@@ -148,7 +134,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
     # a wrong-language example is refused with a clear message, nothing written
     page.fill("#ex-new", "je veux parler à un conseiller humain tout de suite")
     page.click("#ex-add")
-    page.wait_for_function("document.querySelector('#ex-message').classList.contains('error')")
+    page.wait_for_function("() => document.querySelector('#ex-message').classList.contains('error')")
     assert "looks like fr" in page.inner_text("#ex-message")
     assert "conseiller" not in handoff_file.read_text(encoding="utf-8")
 
@@ -180,7 +166,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
     started = time.monotonic()
     page.click("#train-activate")
     page.wait_for_function(
-        "document.querySelector('#models-message').textContent.includes('active on every worker')",
+        "() => document.querySelector('#models-message').textContent.includes('active on every worker')",
         timeout=300_000)
     timings["activate_s"] = time.monotonic() - started
     assert rasa_models(rasa) == {new_model}
@@ -200,7 +186,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
     started = time.monotonic()
     page.click("#models-rollback")
     page.wait_for_function(
-        "document.querySelector('#models-message').textContent.includes('Rolled back')",
+        "() => document.querySelector('#models-message').textContent.includes('Rolled back')",
         timeout=300_000)
     timings["rollback_s"] = time.monotonic() - started
     assert rasa_models(rasa) == {console["original"].name}
