@@ -255,6 +255,8 @@ def main() -> int:
         stack.start()
         log("ready:")
         log(f"  demo storefront with the chat widget: {stack.gateway_url}/")
+        log(f"  agent console: {stack.gateway_url}/console/   trainer console: "
+            f"{stack.gateway_url}/trainer/   (demo logins: handoff/demo_accounts.yml)")
         log(f"  gateway API: {stack.gateway_url}/api/conversations/<id>/messages, "
             f"{stack.gateway_url}/api/analyze, {stack.gateway_url}/healthz")
         log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
