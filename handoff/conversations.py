@@ -21,6 +21,7 @@ from handoff.queue import HandoffStore
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.storage import ConversationStore
 from handoff.textinput import ShopperText
+from handoff.trainer.inbox import Inbox
 from handoff.translation import ENGLISH_NOTE, NoTranslator, Translator, translate_or_none
 
 LOG = logging.getLogger("handoff.conversations")
@@ -83,6 +84,7 @@ class Conversations:
         self.rasa = rasa
         self.translator = translator or NoTranslator()
         self.handoff = handoff or HandoffStore(store.redis)
+        self.inbox = Inbox(store.redis)  # the trainers' review inbox
 
     async def shopper_message(self, conv_id: str, text: ShopperText,
                               metadata: dict[str, Any]) -> dict[str, Any]:
@@ -226,9 +228,7 @@ class Conversations:
         if mode == "queued":
             await self.store.publish(conv_id, "mode", mode="queued", agent_name=None)
         try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
-            from handoff.trainer.inbox import Inbox
-
-            await Inbox(self.store.redis).consider(
+            await self.inbox.consider(
                 conv_id=conv_id, seq=None, text=english or text.plain, language=bot_lang,
                 intent=intent, confidence=turn.nlu.get("confidence"),
                 escalated=escalation.escalate, reasons=[r.code for r in escalation.reasons])

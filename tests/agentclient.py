@@ -11,14 +11,44 @@ from typing import Any
 import aiohttp
 
 
-class AgentClient:
+class SocketReader:
+    """Waits on a websocket for the message a test expects, keeping the others for later."""
+
+    ws: aiohttp.ClientWebSocketResponse | None
+    seen: list[dict[str, Any]]
+    name = "socket"
+
+    async def expect(self, match: Callable[[dict[str, Any]], bool],
+                     timeout: float = 20) -> dict[str, Any]:
+        """The first message (already seen or coming) that matches; consumed."""
+        for i, m in enumerate(self.seen):
+            if match(m):
+                return self.seen.pop(i)
+        assert self.ws is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: expected message not seen; got "
+                                     f"{[m.get('type') for m in self.seen][-20:]}")
+            msg = await self.ws.receive(timeout=left)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                raise AssertionError(f"{self.name}: socket closed ({msg.type})")
+            data = msg.json()
+            if match(data):
+                return data
+            self.seen.append(data)
+
+
+class AgentClient(SocketReader):
     _refs = itertools.count(1)
 
     def __init__(self, session: aiohttp.ClientSession, base: str, login: str,
                  password: str) -> None:
         self.session = session
         self.base = base
-        self.login = login
+        self.login = self.name = login
         self.password = password
         self.token = ""
         self.ws: aiohttp.ClientWebSocketResponse | None = None
@@ -46,28 +76,6 @@ class AgentClient:
         ref = await self.send(**body)
         return await self.expect(lambda m: m.get("ref") == ref
                                  and m["type"] in ("ok", "error"))
-
-    async def expect(self, match: Callable[[dict[str, Any]], bool],
-                     timeout: float = 20) -> dict[str, Any]:
-        """The first message (already seen or coming) that matches; consumed."""
-        for i, m in enumerate(self.seen):
-            if match(m):
-                return self.seen.pop(i)
-        assert self.ws is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise AssertionError(f"{self.login}: expected message not seen; got "
-                                     f"{[m.get('type') for m in self.seen][-20:]}")
-            msg = await self.ws.receive(timeout=left)
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                raise AssertionError(f"{self.login}: socket closed ({msg.type})")
-            data = msg.json()
-            if match(data):
-                return data
-            self.seen.append(data)
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.agentclient import AgentClient
+from tests.agentclient import AgentClient, SocketReader
 from tests.conftest import say
 
 pytestmark = pytest.mark.stack
@@ -34,7 +34,9 @@ def modest_order(store: Any, country: str) -> Any:
     raise LookupError(country)
 
 
-class ShopperSocket:
+class ShopperSocket(SocketReader):
+    name = "shopper"
+
     def __init__(self, session: aiohttp.ClientSession, base: str, conv_id: str) -> None:
         self.session, self.base, self.conv_id = session, base, conv_id
         self.ws: aiohttp.ClientWebSocketResponse | None = None
@@ -48,17 +50,6 @@ class ShopperSocket:
     async def __aexit__(self, *exc: object) -> None:
         assert self.ws is not None
         await self.ws.close()
-
-    async def expect(self, match, timeout: float = 20) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        for i, m in enumerate(self.seen):
-            if match(m):
-                return self.seen.pop(i)
-        assert self.ws is not None
-        while True:
-            data = await self.ws.receive_json(timeout=timeout)
-            if match(data):
-                return data
-            self.seen.append(data)
 
 
 def entry_of(speaker: str, contains: str = "") -> Any:
