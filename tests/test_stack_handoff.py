@@ -204,7 +204,11 @@ def test_claim_race_transfer_release_and_disconnect_grace(stack) -> None:
             amira.seen.clear()  # queue snapshots from before the claim are stale now
             await amira.expect(lambda m: m["type"] == "queue" and any(
                 i["conversation_id"] == c for i in m["items"]), timeout=15)
-            page = await (await s.get(f"{stack.gateway_url}/api/conversations/{c}")).json()
+            for _ in range(50):  # a snapshot may have been in flight; the grace is 3 s
+                page = await (await s.get(f"{stack.gateway_url}/api/conversations/{c}")).json()
+                if page["meta"]["mode"] == "queued":
+                    break
+                await asyncio.sleep(0.2)
             assert page["meta"]["mode"] == "queued"
             assert [e["notice"] for e in page["transcript"] if e.get("notice")][-1] == \
                 "agent_left"
