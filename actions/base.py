@@ -9,8 +9,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,8 +26,9 @@ from shop.store import normalize_order_id
 LOG = logging.getLogger("actions")
 
 
-def customer_token_email(token: str, secret: str | None = None, now: float | None = None
-                         ) -> str | None:
+def customer_token_email(
+    token: str, secret: str | None = None, now: float | None = None
+) -> str | None:
     """The email inside a storefront token 'email|expiry|hexsig' signed with HMAC-SHA256."""
     secret = secret if secret is not None else os.environ.get("CUSTOMER_TOKEN_SECRET", "")
     if not secret or not token or token.count("|") != 2:
@@ -58,9 +60,15 @@ class Ctx:
         ctx = cls(tracker, dispatcher)
         ctx.lang = resolve_language(tracker)
         # tells the gateway what the bot understood (kept in the transcript for trainers)
-        dispatcher.utter_message(json_message={"nlu": {
-            "intent": ctx.intent, "language": ctx.lang,
-            "confidence": (tracker.latest_message.get("intent") or {}).get("confidence")}})
+        dispatcher.utter_message(
+            json_message={
+                "nlu": {
+                    "intent": ctx.intent,
+                    "language": ctx.lang,
+                    "confidence": (tracker.latest_message.get("intent") or {}).get("confidence"),
+                }
+            }
+        )
         if ctx.lang != tracker.get_slot("language"):
             ctx.events.append(SlotSet("language", ctx.lang))
         return ctx
@@ -106,8 +114,10 @@ class Ctx:
         return bool(self.slot("verified_order") or self.slot("order_id"))
 
     def yes_no(self) -> list[dict[str, str]]:
-        return [{"title": self.t("button_yes"), "payload": "/affirm"},
-                {"title": self.t("button_no"), "payload": "/deny"}]
+        return [
+            {"title": self.t("button_yes"), "payload": "/affirm"},
+            {"title": self.t("button_no"), "payload": "/deny"},
+        ]
 
     def offer(self, kind: str, **data: Any) -> None:
         """Remember what a yes/no answer now refers to, with the question we asked."""
@@ -116,8 +126,9 @@ class Ctx:
     def log(self, event: str, **fields: Any) -> None:
         """One event name plus key=value pairs (logfmt), always with the conversation id."""
         pairs = {"conversation_id": self.tracker.sender_id, "lang": self.lang, **fields}
-        LOG.info("%s %s", event, " ".join(f"{k}={json.dumps(v, default=str)}"
-                                          for k, v in pairs.items()))
+        LOG.info(
+            "%s %s", event, " ".join(f"{k}={json.dumps(v, default=str)}" for k, v in pairs.items())
+        )
 
 
 def announce_order(ctx: Ctx, order: Order) -> None:
@@ -126,9 +137,16 @@ def announce_order(ctx: Ctx, order: Order) -> None:
     store = shop.store()
     customer = store.customer(order.email)
     value_usd = round(order.total / store.policies.fx_per_usd[order.currency], 2)
-    ctx.dispatcher.utter_message(json_message={"order": {
-        "order_id": order.order_id, "country": order.country, "value_usd": value_usd,
-        "customer_tier": customer.tier if customer else "new"}})
+    ctx.dispatcher.utter_message(
+        json_message={
+            "order": {
+                "order_id": order.order_id,
+                "country": order.country,
+                "value_usd": value_usd,
+                "customer_tier": customer.tier if customer else "new",
+            }
+        }
+    )
 
 
 def resolve_language(tracker: Tracker) -> str:
@@ -226,8 +244,9 @@ class FeatureAction(Action):
         """Answer what can be answered without an order; True when done."""
         return False
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         ctx.set("fallback_count", 0)
         if await_free_text(ctx):
@@ -250,8 +269,7 @@ def awaiting_free_text(tracker: Tracker) -> bool:
 
 def await_free_text(ctx: Ctx) -> bool:
     """When we asked for free text (a new address), this message is it, whatever its intent."""
-    if not awaiting_free_text(ctx.tracker) or \
-            ctx.intent in {"human_handoff", "deny", "goodbye"}:
+    if not awaiting_free_text(ctx.tracker) or ctx.intent in {"human_handoff", "deny", "goodbye"}:
         return False
     from actions.orders import save_new_address
 
@@ -264,6 +282,7 @@ def register(request: str) -> Callable[[type[FeatureAction]], type[FeatureAction
         cls.request = request
         ANSWERS[request] = lambda ctx, order: cls().answer(ctx, order)
         return cls
+
     return wrap
 
 
@@ -271,8 +290,9 @@ def first_line_for(order: Order, ctx: Ctx, sized: bool = False):  # type: ignore
     """The order line the shopper means: the product they named, else the first line."""
     product_word = (ctx.slot("product") or "").lower()
     store = shop.store()
-    lines = [ln for ln in order.lines
-             if not sized or getattr(store.product(ln.sku), "has_sizes", False)]
+    lines = [
+        ln for ln in order.lines if not sized or getattr(store.product(ln.sku), "has_sizes", False)
+    ]
     for line in lines:
         if product_word and product_word in line.name.lower():
             return line
@@ -280,5 +300,6 @@ def first_line_for(order: Order, ctx: Ctx, sized: bool = False):  # type: ignore
 
 
 def items_phrase(order: Order, fmt: copy_.Fmt) -> str:
-    return fmt.list([f"{ln.quantity} × {ln.name}" if ln.quantity > 1 else ln.name
-                     for ln in order.lines])
+    return fmt.list(
+        [f"{ln.quantity} × {ln.name}" if ln.quantity > 1 else ln.name for ln in order.lines]
+    )

@@ -10,8 +10,11 @@ from shop.policy import CountryPolicy
 
 def regime_text(ctx: Ctx, policy: CountryPolicy) -> str:
     fmt = ctx.fmt()
-    return ctx.t(f"customs_{policy.duties_regime}", country=fmt.country(policy.code),
-                 threshold=fmt.money(policy.duties_threshold, policy.currency))
+    return ctx.t(
+        f"customs_{policy.duties_regime}",
+        country=fmt.country(policy.code),
+        threshold=fmt.money(policy.duties_threshold, policy.currency),
+    )
 
 
 @register("customs_duties")
@@ -33,7 +36,13 @@ class ActionCustomsDuties(FeatureAction):
         policy = shop.store().policies.country(order.country)
         ctx.say_text(regime_text(ctx, policy))
         if policy.duties_regime != "prepaid":
-            key = "customs_order_above" if order.total > policy.duties_threshold \
+            key = (
+                "customs_order_above"
+                if order.total > policy.duties_threshold
                 else "customs_order_below"
-            ctx.say(key, order_id=order.order_id,
-                    total=ctx.fmt(order).money(order.total, order.currency))
+            )
+            ctx.say(
+                key,
+                order_id=order.order_id,
+                total=ctx.fmt(order).money(order.total, order.currency),
+            )

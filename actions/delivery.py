@@ -33,9 +33,16 @@ class ActionDeliveryTime(FeatureAction):
             ctx.say("ask_order_and_email")
             ctx.set("pending_request", self.request)
             return True
-        ctx.say("route_estimate", country=ctx.fmt().country(country), proc_min=1, proc_max=4,
-                p10=days(standard[0]), p90=days(standard[1]), e10=days(express[0]),
-                e90=days(express[1]))
+        ctx.say(
+            "route_estimate",
+            country=ctx.fmt().country(country),
+            proc_min=1,
+            proc_max=4,
+            p10=days(standard[0]),
+            p90=days(standard[1]),
+            e10=days(express[0]),
+            e90=days(express[1]),
+        )
         return True
 
     def answer(self, ctx: Ctx, order: Order) -> None:
@@ -53,18 +60,28 @@ class ActionDeliveryTime(FeatureAction):
         ship_by = max(order.ship_by, now)
         carrier = EXPRESS_CARRIER if order.shipping_service == "express" else STANDARD_CARRIER
         window = transit(carrier, order.country) or (6.0, 14.0)
-        ctx.say("delivery_not_shipped", order_id=order.order_id, ship_by=fmt.date(ship_by),
-                service=ctx.t(f"service_{order.shipping_service}"),
-                country=fmt.country(order.country), p10=days(window[0]), p90=days(window[1]),
-                start=fmt.date(ship_by + timedelta(days=window[0])),
-                end=fmt.date(ship_by + timedelta(days=window[1])))
+        ctx.say(
+            "delivery_not_shipped",
+            order_id=order.order_id,
+            ship_by=fmt.date(ship_by),
+            service=ctx.t(f"service_{order.shipping_service}"),
+            country=fmt.country(order.country),
+            p10=days(window[0]),
+            p90=days(window[1]),
+            start=fmt.date(ship_by + timedelta(days=window[0])),
+            end=fmt.date(ship_by + timedelta(days=window[1])),
+        )
         if order.shipping_service == "standard":
             fast = transit(EXPRESS_CARRIER, order.country)
             if fast:
                 policy = store.policies.country(order.country)
                 low, _ = processing_range(order)
                 fee = fmt.money(policy.express_upgrade_fee, order.currency)
-                ctx.say("express_offer", buttons=ctx.yes_no(), fee=fee,
-                        start=fmt.date(ship_by + timedelta(days=fast[0])),
-                        end=fmt.date(ship_by + timedelta(days=fast[1])))
+                ctx.say(
+                    "express_offer",
+                    buttons=ctx.yes_no(),
+                    fee=fee,
+                    start=fmt.date(ship_by + timedelta(days=fast[0])),
+                    end=fmt.date(ship_by + timedelta(days=fast[1])),
+                )
                 ctx.offer("express", order_id=order.order_id, fee=fee)

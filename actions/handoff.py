@@ -27,8 +27,9 @@ class ActionHumanHandoff(Action):
     def name(self) -> str:
         return "action_human_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         hand_over(ctx, "human")
         return ctx.events
@@ -38,10 +39,10 @@ class ActionComplain(Action):
     def name(self) -> str:
         return "action_complain"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
-        ctx.say("complain", buttons=[{"title": ctx.t("button_human"),
-                                      "payload": "/human_handoff"}])
+        ctx.say("complain", buttons=[{"title": ctx.t("button_human"), "payload": "/human_handoff"}])
         ctx.set("issue_note", ctx.text[:1000])
         return ctx.events

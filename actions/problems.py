@@ -14,19 +14,27 @@ from shop.compensation import propose_remedy
 from shop.models import Order
 
 ISSUES = ("damaged_item", "wrong_item", "not_as_described")
-SORRY = {"damaged_item": "problem_sorry_damaged", "wrong_item": "problem_sorry_wrong",
-         "not_as_described": "problem_sorry_nad"}
+SORRY = {
+    "damaged_item": "problem_sorry_damaged",
+    "wrong_item": "problem_sorry_wrong",
+    "not_as_described": "problem_sorry_nad",
+}
 
 
 def remedy_params(ctx: Ctx, order: Order, option: str, offer: dict[str, Any]) -> dict[str, str]:
     fmt = ctx.fmt(order)
-    amount = {"refund_without_return": offer["unit_price"],
-              "partial_refund": offer["partial"],
-              "return_refund": offer["unit_price"]}.get(option, 0)
-    return {"amount": fmt.money(amount, order.currency), "pct": str(offer["pct"]),
-            "method": ctx.refund_method(order),
-            "keep_note": ctx.t("remedy_reship_keep") if offer["keep_item"] else "",
-            "item": offer["item"]}
+    amount = {
+        "refund_without_return": offer["unit_price"],
+        "partial_refund": offer["partial"],
+        "return_refund": offer["unit_price"],
+    }.get(option, 0)
+    return {
+        "amount": fmt.money(amount, order.currency),
+        "pct": str(offer["pct"]),
+        "method": ctx.refund_method(order),
+        "keep_note": ctx.t("remedy_reship_keep") if offer["keep_item"] else "",
+        "item": offer["item"],
+    }
 
 
 def propose(ctx: Ctx, order: Order, issue: str) -> None:
@@ -34,11 +42,20 @@ def propose(ctx: Ctx, order: Order, issue: str) -> None:
     if line is None:
         return
     remedy = propose_remedy(order, line, issue, shop.store().policies)
-    offer = {"order_id": order.order_id, "issue": issue, "sku": line.sku, "item": line.name,
-             "options": list(remedy.options), "index": 0, "unit_price": line.unit_price,
-             "partial": remedy.partial_refund_amount, "keep_item": remedy.keep_item,
-             "pct": shop.store().policies.compensation.partial_refund_pct.get(issue, 0),
-             "note": ctx.slot("issue_note") or ctx.text, "reason": remedy.reason}
+    offer = {
+        "order_id": order.order_id,
+        "issue": issue,
+        "sku": line.sku,
+        "item": line.name,
+        "options": list(remedy.options),
+        "index": 0,
+        "unit_price": line.unit_price,
+        "partial": remedy.partial_refund_amount,
+        "keep_item": remedy.keep_item,
+        "pct": shop.store().policies.compensation.partial_refund_pct.get(issue, 0),
+        "note": ctx.slot("issue_note") or ctx.text,
+        "reason": remedy.reason,
+    }
     ctx.say(SORRY[issue], item=line.name)
     first = remedy.options[0]
     ctx.say(f"remedy_{first}", buttons=ctx.yes_no(), **remedy_params(ctx, order, first, offer))
@@ -50,8 +67,9 @@ class ActionReportProblem(FeatureAction):
     def name(self) -> str:
         return "action_report_problem"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         issue = ctx.intent if ctx.intent in ISSUES else "damaged_item"
         # the shopper's own words are the description kept with the case

@@ -19,7 +19,8 @@ class ActionProductUsage(FeatureAction):
     def answer_without_order(self, ctx: Ctx) -> bool:
         store = shop.store()
         product = store.find_product(ctx.text) or (
-            store.find_product(ctx.slot("product")) if ctx.slot("product") else None)
+            store.find_product(ctx.slot("product")) if ctx.slot("product") else None
+        )
         if product is None and ctx.slot("verified_order"):
             order = store.get_order(ctx.slot("verified_order"))
             product = store.product(order.lines[0].sku) if order else None

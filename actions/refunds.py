@@ -22,9 +22,17 @@ class ActionRefundStatus(FeatureAction):
             method = ctx.t(f"method_{refund.method}")
             amount = fmt.money(refund.amount, order.currency)
             if refund.status == "completed":
-                ctx.say("refund_completed", amount=amount, method=method,
-                        date=fmt.date(refund.completed_at or refund.created_at))
+                ctx.say(
+                    "refund_completed",
+                    amount=amount,
+                    method=method,
+                    date=fmt.date(refund.completed_at or refund.created_at),
+                )
             else:
-                ctx.say("refund_processing", amount=amount, method=method,
-                        date=fmt.date(refund.created_at),
-                        by=fmt.date(refund.created_at + timedelta(days=7)))
+                ctx.say(
+                    "refund_processing",
+                    amount=amount,
+                    method=method,
+                    date=fmt.date(refund.created_at),
+                    by=fmt.date(refund.created_at + timedelta(days=7)),
+                )

@@ -13,12 +13,19 @@ from shop.policy import CountryPolicy
 def policy_text(ctx: Ctx, policy: CountryPolicy, currency: str) -> str:
     fmt = ctx.fmt()
     conditions = fmt.list([ctx.t(f"cond_{c}") for c in policy.conditions])
-    who = (ctx.t("return_paid_by_shop") if policy.return_shipping_paid_by == "shop"
-           else ctx.t("return_paid_by_customer",
-                      cost=fmt.money(policy.return_shipping_cost, currency)))
-    text = ctx.t("return_policy", country=fmt.country(policy.code),
-                 days=policy.return_window_days, conditions=conditions, who_pays=who,
-                 label=ctx.t(f"label_{policy.label}"))
+    who = (
+        ctx.t("return_paid_by_shop")
+        if policy.return_shipping_paid_by == "shop"
+        else ctx.t("return_paid_by_customer", cost=fmt.money(policy.return_shipping_cost, currency))
+    )
+    text = ctx.t(
+        "return_policy",
+        country=fmt.country(policy.code),
+        days=policy.return_window_days,
+        conditions=conditions,
+        who_pays=who,
+        label=ctx.t(f"label_{policy.label}"),
+    )
     if policy.preferred_resolution == "exchange":
         text = fmt.sentences([text, ctx.t("return_exchange_first")])
     return text
@@ -50,16 +57,23 @@ class ActionReturnRequest(FeatureAction):
             ctx.say("anything_else")
             return
         if delivered is None:
-            ctx.say("return_not_delivered", order_id=order.order_id,
-                    days=policy.return_window_days)
+            ctx.say("return_not_delivered", order_id=order.order_id, days=policy.return_window_days)
             return
         deadline = delivered + timedelta(days=policy.return_window_days)
         if store.now() > deadline:
-            ctx.say("return_window_closed", order_id=order.order_id,
-                    delivered=fmt.date(delivered), days=policy.return_window_days,
-                    deadline=fmt.date(deadline))
+            ctx.say(
+                "return_window_closed",
+                order_id=order.order_id,
+                delivered=fmt.date(delivered),
+                days=policy.return_window_days,
+                deadline=fmt.date(deadline),
+            )
             return
-        ctx.say("return_eligible", order_id=order.order_id, delivered=fmt.date(delivered),
-                deadline=fmt.date(deadline))
+        ctx.say(
+            "return_eligible",
+            order_id=order.order_id,
+            delivered=fmt.date(delivered),
+            deadline=fmt.date(deadline),
+        )
         ctx.say("return_offer", buttons=ctx.yes_no())
         ctx.offer("return", order_id=order.order_id)

@@ -14,22 +14,26 @@ def chart_rows(product: Product) -> str:
         if row.foot:
             rows.append(f"{row.label} {row.foot[0]:g}–{row.foot[1]:g}")
         elif row.chest and row.waist:
-            rows.append(f"{row.label} {row.chest[0]:g}–{row.chest[1]:g} / "
-                        f"{row.waist[0]:g}–{row.waist[1]:g}")
+            rows.append(
+                f"{row.label} {row.chest[0]:g}–{row.chest[1]:g} / {row.waist[0]:g}–{row.waist[1]:g}"
+            )
     return " · ".join(rows)
 
 
 def advise(ctx: Ctx, product: Product) -> None:
-    pct = {"runs_small": product.fit_returns_small_pct,
-           "runs_large": product.fit_returns_large_pct}.get(product.fit, 0)
+    pct = {
+        "runs_small": product.fit_returns_small_pct,
+        "runs_large": product.fit_returns_large_pct,
+    }.get(product.fit, 0)
     fit_key = {"runs_small": "size_fit_small", "runs_large": "size_fit_large"}.get(
-        product.fit, "size_fit_true")
+        product.fit, "size_fit_true"
+    )
     parts = [ctx.t(fit_key, product=product.name, pct=pct)]
     advice = recommend(product, ctx.text, ctx.slot("size"))
     if advice.label:
         parts.append(ctx.t("size_recommend", size=advice.label))
         m = parse_measurements(ctx.text)
-        value = (m.get(advice.basis) if advice.basis in m else ctx.slot("size") or "")
+        value = m.get(advice.basis) if advice.basis in m else ctx.slot("size") or ""
         if isinstance(value, float):
             value = f"{value:g}"
         parts.append(ctx.t(f"size_basis_{advice.basis}", value=value))

@@ -13,6 +13,7 @@ from actions.base import Ctx, awaiting_free_text
 from actions.clients import redis_state, shop
 from actions.handoff import hand_over
 from actions.problems import remedy_params
+from handoff.cases.schema import Case
 
 
 class SimpleReply(Action):
@@ -23,8 +24,9 @@ class SimpleReply(Action):
     def name(self) -> str:
         return f"action_{self.key}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         ctx.say(self.key)
         ctx.set("fallback_count", 0)
@@ -57,8 +59,9 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         if entities & {"order_id", "email"} or awaiting_free_text(tracker):
             # the shopper gave the data we asked for, or the address we asked for
@@ -79,11 +82,19 @@ class ActionFallback(Action):
 
 def _case(ctx: Ctx, offer: dict[str, Any], issue: str, resolution: str) -> str:
     order = shop.store().get_order(offer.get("order_id", "")) if offer.get("order_id") else None
-    return redis_state.state().record_case({
-        "conversation_id": ctx.tracker.sender_id, "order_id": offer.get("order_id"),
-        "email": order.email if order else None, "issue_type": issue,
-        "resolution": resolution, "note": offer.get("note"), "resolved_by": "bot",
-        "language": ctx.lang})
+    return redis_state.state().record_case(
+        Case(
+            conversation_id=ctx.tracker.sender_id,
+            order_id=offer.get("order_id"),
+            email=order.email if order else None,
+            country=order.country if order else None,
+            issue_type=issue,
+            resolution=resolution,
+            note=offer.get("note"),
+            resolved_by="bot",
+            language=ctx.lang,
+        )
+    )
 
 
 def accept(ctx: Ctx, offer: dict[str, Any]) -> None:
@@ -95,21 +106,37 @@ def accept(ctx: Ctx, offer: dict[str, Any]) -> None:
     if kind == "remedy" and order:
         option = offer["options"][offer["index"]]
         case_id = _case(ctx, offer, offer["issue"], option)
-        ctx.say(f"remedy_done_{option}", case_id=case_id,
-                **remedy_params(ctx, order, option, offer))
+        ctx.say(
+            f"remedy_done_{option}", case_id=case_id, **remedy_params(ctx, order, option, offer)
+        )
     elif kind == "express":
-        ctx.say("express_done", order_id=offer["order_id"], fee=offer["fee"],
-                case_id=_case(ctx, offer, "delivery_time", "express_upgrade"))
+        ctx.say(
+            "express_done",
+            order_id=offer["order_id"],
+            fee=offer["fee"],
+            case_id=_case(ctx, offer, "delivery_time", "express_upgrade"),
+        )
     elif kind == "cancel":
-        ctx.say("cancel_done", order_id=offer["order_id"], amount=offer["amount"],
-                method=offer["method"], case_id=_case(ctx, offer, "cancel_order", "cancelled"))
+        ctx.say(
+            "cancel_done",
+            order_id=offer["order_id"],
+            amount=offer["amount"],
+            method=offer["method"],
+            case_id=_case(ctx, offer, "cancel_order", "cancelled"),
+        )
     elif kind == "return" and order:
         label = shop.store().policies.country(order.country).label
-        ctx.say("return_done", case_id=_case(ctx, offer, "return_request", "return_label_sent"),
-                label=ctx.t(f"label_{label}"))
+        ctx.say(
+            "return_done",
+            case_id=_case(ctx, offer, "return_request", "return_label_sent"),
+            label=ctx.t(f"label_{label}"),
+        )
     elif kind == "reship":
-        ctx.say("reship_done", order_id=offer["order_id"],
-                case_id=_case(ctx, offer, "track_order", "reship"))
+        ctx.say(
+            "reship_done",
+            order_id=offer["order_id"],
+            case_id=_case(ctx, offer, "track_order", "reship"),
+        )
     ctx.set("pending_offer", None)
 
 
@@ -121,8 +148,9 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
         nxt = offer["index"] + 1
         if nxt < len(offer["options"]):
             option = offer["options"][nxt]
-            ctx.say(f"remedy_{option}", buttons=ctx.yes_no(),
-                    **remedy_params(ctx, order, option, offer))
+            ctx.say(
+                f"remedy_{option}", buttons=ctx.yes_no(), **remedy_params(ctx, order, option, offer)
+            )
             ctx.set("pending_offer", json.dumps({**offer, "index": nxt, "prompt": ctx.last_said}))
         else:
             ctx.say("remedy_no_more")
@@ -134,8 +162,12 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
     if kind == "reship" and order:
         fmt = ctx.fmt(order)
         method = ctx.refund_method(order)
-        ctx.say("returned_refund_done", amount=fmt.money(order.total, order.currency),
-                method=method, case_id=_case(ctx, offer, "track_order", "refund"))
+        ctx.say(
+            "returned_refund_done",
+            amount=fmt.money(order.total, order.currency),
+            method=method,
+            case_id=_case(ctx, offer, "track_order", "refund"),
+        )
         return
     ctx.say("deny_no_context")
 
@@ -147,8 +179,9 @@ class ActionAffirm(Action):
     def name(self) -> str:
         return "action_affirm"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         raw = ctx.slot("pending_offer")
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
@@ -167,8 +200,9 @@ class ActionDeny(Action):
     def name(self) -> str:
         return "action_deny"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         raw = ctx.slot("pending_offer")
         ctx.set("pending_request", None)

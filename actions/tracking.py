@@ -19,10 +19,14 @@ def describe_scan(ctx: Ctx, order: Order, a: TrackingAssessment) -> dict[str, st
     ev = a.last_event
     assert ev is not None
     place = ev.place if ev.country == "CN" else fmt.place(ev.place, ev.country)
-    facts = {"event": ctx.t(f"event_{ev.code}"), "place": place, "date": fmt.date(ev.at),
-             "since": str(days(a.days_since_last_event or 0)),
-             "carrier": order.shipment.carrier if order.shipment else "",
-             "tracking": order.shipment.tracking_number if order.shipment else ""}
+    facts = {
+        "event": ctx.t(f"event_{ev.code}"),
+        "place": place,
+        "date": fmt.date(ev.at),
+        "since": str(days(a.days_since_last_event or 0)),
+        "carrier": order.shipment.carrier if order.shipment else "",
+        "tracking": order.shipment.tracking_number if order.shipment else "",
+    }
     if a.leg:
         facts.update(zip(("p10", "p90"), day_range(a.leg.p10, a.leg.p90)))
     if a.window:
@@ -49,24 +53,39 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
     ctx.log("tracking_answered", order_id=order.order_id, state=a.state)
     if a.state == "cancelled":
         refund = next((r for r in order.refunds), None)
-        line = ctx.t("refund_completed", amount=fmt.money(refund.amount, order.currency),
-                     method=ctx.t(f"method_{refund.method}"), date=fmt.date(
-                         refund.completed_at or refund.created_at)) if refund else ""
+        line = (
+            ctx.t(
+                "refund_completed",
+                amount=fmt.money(refund.amount, order.currency),
+                method=ctx.t(f"method_{refund.method}"),
+                date=fmt.date(refund.completed_at or refund.created_at),
+            )
+            if refund
+            else ""
+        )
         ctx.say("track_cancelled", order_id=order.order_id, refund_line=line)
         return
     if a.state == "not_shipped":
         low, high = processing_range(order)
         key = "track_not_shipped_late" if a.ship_overdue_days >= 1 else "track_not_shipped"
-        ctx.say(key, order_id=order.order_id, items=items_phrase(order, fmt), proc_min=low,
-                proc_max=high, ship_by=fmt.date(order.ship_by),
-                overdue=days(a.ship_overdue_days))
+        ctx.say(
+            key,
+            order_id=order.order_id,
+            items=items_phrase(order, fmt),
+            proc_min=low,
+            proc_max=high,
+            ship_by=fmt.date(order.ship_by),
+            overdue=days(a.ship_overdue_days),
+        )
         return
     facts = describe_scan(ctx, order, a)
     if a.state == "customs_hold":
-        after = shop.route_stats().leg(order.shipment.carrier, order.country,  # type: ignore[union-attr]
-                                       "customs_cleared")
-        facts.update(zip(("p10", "p90"), day_range(after.p10, after.p90) if after
-                         else ("2", "5")))
+        after = shop.route_stats().leg(
+            order.shipment.carrier,
+            order.country,  # type: ignore[union-attr]
+            "customs_cleared",
+        )
+        facts.update(zip(("p10", "p90"), day_range(after.p10, after.p90) if after else ("2", "5")))
     if a.state == "returned_to_sender":
         ctx.say("track_returned", buttons=ctx.yes_no(), **facts)
         ctx.offer("reship", order_id=order.order_id)

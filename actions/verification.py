@@ -36,8 +36,9 @@ class ActionInform(Action):
     def name(self) -> str:
         return "action_inform"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
         if await_free_text(ctx):
             return ctx.events

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.language_detection import shopper_messages  # noqa: E402
-from handoff.scoring import Context, score  # noqa: E402
+from handoff.escalation.score import Context, score  # noqa: E402
 from shop.routes import percentile  # noqa: E402
 
 
@@ -39,10 +39,15 @@ def main() -> int:
         result = score(text, Context(language=lang))
         escalated += result.escalate
         reasons.update(r.code for r in result.reasons)
-    out = {"messages": len(items), "decisions": len(timings),
-           "p50_ms": round(percentile(timings, 50), 3), "p95_ms": round(percentile(timings, 95), 3),
-           "p99_ms": round(percentile(timings, 99), 3),
-           "escalated_share": round(escalated / len(items), 3), "reasons": dict(reasons)}
+    out = {
+        "messages": len(items),
+        "decisions": len(timings),
+        "p50_ms": round(percentile(timings, 50), 3),
+        "p95_ms": round(percentile(timings, 95), 3),
+        "p99_ms": round(percentile(timings, 99), 3),
+        "escalated_share": round(escalated / len(items), 3),
+        "reasons": dict(reasons),
+    }
     print(json.dumps(out, indent=2))
     (ROOT / "bench" / "results" / "escalation.json").write_text(json.dumps(out, indent=2))
     return 0

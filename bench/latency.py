@@ -25,7 +25,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handoff.launcher import Stack, ensure_model  # noqa: E402
+from handoff.dev.launcher import Stack, ensure_model  # noqa: E402
 from shop.routes import percentile  # noqa: E402
 
 # One shopper's turns, cycled: greeting, question, order number, email (a real lookup).
@@ -36,8 +36,7 @@ def turns(order: dict) -> list[str]:
     return [t.format(**order) for t in SCRIPT]
 
 
-async def one_level(url_for, body_for, concurrency: int, total: int, orders: list[dict]
-                    ) -> dict:
+async def one_level(url_for, body_for, concurrency: int, total: int, orders: list[dict]) -> dict:
     latencies: list[float] = []
     errors = 0
     per_conv = max(1, total // concurrency)
@@ -70,12 +69,16 @@ async def one_level(url_for, body_for, concurrency: int, total: int, orders: lis
         wall = time.perf_counter()
         await asyncio.gather(*(conversation(session, i) for i in range(concurrency)))
         wall = time.perf_counter() - wall
-    return {"concurrency": concurrency, "requests": len(latencies), "errors": errors,
-            "p50_ms": round(percentile(latencies, 50), 1),
-            "p95_ms": round(percentile(latencies, 95), 1),
-            "p99_ms": round(percentile(latencies, 99), 1),
-            "mean_ms": round(statistics.fmean(latencies), 1),
-            "throughput_rps": round(len(latencies) / wall, 1)}
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1),
+        "throughput_rps": round(len(latencies) / wall, 1),
+    }
 
 
 async def run(stack: Stack, levels: list[int], total: int, orders: list[dict]) -> dict:
@@ -83,33 +86,52 @@ async def run(stack: Stack, levels: list[int], total: int, orders: list[dict]) -
     rasa = stack.rasa_url
     results: dict = {"gateway": [], "rasa_direct": []}
     # warm both paths
-    await one_level(lambda c: f"{rasa}/webhooks/rest/webhook",
-                    lambda c, t: {"sender": c, "message": t, "metadata": {"language": "en"}},
-                    2, 20, orders)
+    await one_level(
+        lambda c: f"{rasa}/webhooks/rest/webhook",
+        lambda c, t: {"sender": c, "message": t, "metadata": {"language": "en"}},
+        2,
+        20,
+        orders,
+    )
     for level in levels:
         for name, url_for, body_for in (
-            ("rasa_direct", lambda c: f"{rasa}/webhooks/rest/webhook",
-             lambda c, t: {"sender": c, "message": t, "metadata": {"language": "en"}}),
-            ("gateway", lambda c: f"{gateway}/api/conversations/{c}/messages",
-             lambda c, t: {"text": t, "metadata": {"locale": "en-US"}}),
+            (
+                "rasa_direct",
+                lambda c: f"{rasa}/webhooks/rest/webhook",
+                lambda c, t: {"sender": c, "message": t, "metadata": {"language": "en"}},
+            ),
+            (
+                "gateway",
+                lambda c: f"{gateway}/api/conversations/{c}/messages",
+                lambda c, t: {"text": t, "metadata": {"locale": "en-US"}},
+            ),
         ):
             res = await one_level(url_for, body_for, level, total, orders)
             results[name].append(res)
-            print(f"  {name:12s} c={level:<3d} p50={res['p50_ms']:7.1f} ms  "
-                  f"p95={res['p95_ms']:7.1f}  p99={res['p99_ms']:7.1f}  "
-                  f"{res['throughput_rps']:6.1f} req/s  errors={res['errors']}", flush=True)
+            print(
+                f"  {name:12s} c={level:<3d} p50={res['p50_ms']:7.1f} ms  "
+                f"p95={res['p95_ms']:7.1f}  p99={res['p99_ms']:7.1f}  "
+                f"{res['throughput_rps']:6.1f} req/s  errors={res['errors']}",
+                flush=True,
+            )
     return results
 
 
 def table(results: dict) -> str:
-    rows = ["| concurrent | path | p50 ms | p95 ms | p99 ms | req/s | overhead p50 |",
-            "|---:|---|---:|---:|---:|---:|---:|"]
-    for gw, direct in zip(results["gateway"], results["rasa_direct"]):
+    rows = [
+        "| concurrent | path | p50 ms | p95 ms | p99 ms | req/s | overhead p50 |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for gw, direct in zip(results["gateway"], results["rasa_direct"], strict=True):
         ratio = gw["p50_ms"] / direct["p50_ms"] - 1 if direct["p50_ms"] else 0
-        rows.append(f"| {direct['concurrency']} | Rasa webhook (direct) | {direct['p50_ms']} | "
-                    f"{direct['p95_ms']} | {direct['p99_ms']} | {direct['throughput_rps']} | |")
-        rows.append(f"| {gw['concurrency']} | gateway | {gw['p50_ms']} | {gw['p95_ms']} | "
-                    f"{gw['p99_ms']} | {gw['throughput_rps']} | {ratio:+.0%} |")
+        rows.append(
+            f"| {direct['concurrency']} | Rasa webhook (direct) | {direct['p50_ms']} | "
+            f"{direct['p95_ms']} | {direct['p99_ms']} | {direct['throughput_rps']} | |"
+        )
+        rows.append(
+            f"| {gw['concurrency']} | gateway | {gw['p50_ms']} | {gw['p95_ms']} | "
+            f"{gw['p99_ms']} | {gw['throughput_rps']} | {ratio:+.0%} |"
+        )
     return "\n".join(rows)
 
 
@@ -128,14 +150,20 @@ def main() -> int:
             from shop.store import load_store
 
             store = load_store(var / "shop" / "sample_store.json")
-            orders = [{"order_id": o.order_id, "email": o.email} for o in store.all_orders()
-                      if o.status == "shipped"][:60]
+            orders = [
+                {"order_id": o.order_id, "email": o.email}
+                for o in store.all_orders()
+                if o.status == "shipped"
+            ][:60]
             results = asyncio.run(run(stack, levels, args.messages, orders))
         finally:
             stack.stop()
     out = ROOT / "bench" / "results" / "latency.json"
-    out.write_text(json.dumps({"levels": levels, "messages_per_level": args.messages,
-                               "results": results}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"levels": levels, "messages_per_level": args.messages, "results": results}, indent=2
+        )
+    )
     print()
     print(table(results))
     print(f"\nwritten to {out.relative_to(ROOT)}")

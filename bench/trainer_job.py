@@ -27,7 +27,7 @@ from redis.asyncio import Redis  # noqa: E402
 
 from bot.language import NATIVE  # noqa: E402
 from handoff import keys  # noqa: E402
-from handoff.launcher import Stack, ensure_model  # noqa: E402
+from handoff.dev.launcher import Stack, ensure_model  # noqa: E402
 from handoff.trainer.files import DataRoot  # noqa: E402
 from handoff.trainer.jobs import TrainingJobs  # noqa: E402
 from handoff.trainer.models import ModelRegistry  # noqa: E402
@@ -52,21 +52,27 @@ async def run_job(stack: Stack, root: Path, models: Path, langs: list[str]) -> d
     rollback = await registry.rollback("bench")
     rollback_s = time.perf_counter() - started
     await redis.close()
-    return {"languages": langs, "durations": job["durations"],
-            "activate_s": round(activate_s, 1), "activate_puts": activation["puts"],
-            "activate_confirmed": activation["confirmed"],
-            "rollback_s": round(rollback_s, 1), "rollback_confirmed": rollback["confirmed"],
-            "macro_f1": {lang: row["new"]["macro_f1"]
-                         for lang, row in job["result"]["comparison"].items()}}
+    return {
+        "languages": langs,
+        "durations": job["durations"],
+        "activate_s": round(activate_s, 1),
+        "activate_puts": activation["puts"],
+        "activate_confirmed": activation["confirmed"],
+        "rollback_s": round(rollback_s, 1),
+        "rollback_confirmed": rollback["confirmed"],
+        "macro_f1": {
+            lang: row["new"]["macro_f1"] for lang, row in job["result"]["comparison"].items()
+        },
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--languages", action="append",
-                        help="comma-separated languages or 'all' (repeatable)")
+    parser.add_argument(
+        "--languages", action="append", help="comma-separated languages or 'all' (repeatable)"
+    )
     args = parser.parse_args()
-    sets = [list(NATIVE) if s == "all" else s.split(",")
-            for s in (args.languages or ["en", "all"])]
+    sets = [list(NATIVE) if s == "all" else s.split(",") for s in (args.languages or ["en", "all"])]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp) / "var"

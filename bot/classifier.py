@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import pickle
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,8 +37,15 @@ _MASKS = [
 
 
 # The few emoji that are answers in themselves.
-_EMOJI_WORDS = {"👍": " ok ", "👌": " ok ", "✅": " ok ", "👎": " no ", "❌": " no ",
-                "🙏": " thanks ", "👋": " hello "}
+_EMOJI_WORDS = {
+    "👍": " ok ",
+    "👌": " ok ",
+    "✅": " ok ",
+    "👎": " no ",
+    "❌": " no ",
+    "🙏": " thanks ",
+    "👋": " hello ",
+}
 
 
 def normalize(text: str) -> str:
@@ -51,10 +58,10 @@ def normalize(text: str) -> str:
     return " ".join(w.lower() for w, _, _ in word_spans(text))
 
 
-def build_pipeline(config: Dict[Text, Any]) -> Any:
+def build_pipeline(config: dict[str, Any]) -> Any:
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
@@ -66,33 +73,46 @@ def build_pipeline(config: Dict[Text, Any]) -> Any:
     svm = LinearSVC(C=config["C"], class_weight="balanced", random_state=config["random_seed"])
     # One SVM on all the data; probabilities calibrated on shuffled out-of-fold scores
     # (training files come grouped by language, so unshuffled folds would be lopsided).
-    folds = StratifiedKFold(n_splits=config["calibration_folds"], shuffle=True,
-                            random_state=config["random_seed"])
-    return make_pipeline(features, TfidfTransformer(sublinear_tf=True),
-                         CalibratedClassifierCV(svm, cv=folds, method="sigmoid",
-                                                ensemble=False))
+    folds = StratifiedKFold(
+        n_splits=config["calibration_folds"], shuffle=True, random_state=config["random_seed"]
+    )
+    return make_pipeline(
+        features,
+        TfidfTransformer(sublinear_tf=True),
+        CalibratedClassifierCV(svm, cv=folds, method="sigmoid", ensemble=False),
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"C": 2.0, "calibration_folds": 3, "random_seed": 42, "ranking_length": 10}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, pipeline: Any = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Any = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self.pipeline = pipeline
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TfidfSvmIntentClassifier":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfSvmIntentClassifier:
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def required_packages() -> Optional[List[Text]]:
+    def required_packages() -> list[str] | None:
         return ["sklearn"]
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -110,16 +130,22 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         labels = np.array([e.get(INTENT) for e in examples])  # sklearn's CV compares arrays
         self.pipeline = build_pipeline(self.config)
         self.pipeline.fit(texts, labels)
-        LOG.info("trained intent classifier on %d examples, %d intents", len(texts),
-                 len(set(labels)))
+        LOG.info(
+            "trained intent classifier on %d examples, %d intents", len(texts), len(set(labels))
+        )
         with self._storage.write_to(self._resource) as directory:
             (directory / "pipeline.pkl").write_bytes(pickle.dumps(self.pipeline))
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any
-             ) -> "TfidfSvmIntentClassifier":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfSvmIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 # our own artifact, written by train() above inside the model archive
@@ -128,7 +154,7 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
             pipeline = None
         return cls(config, model_storage, resource, pipeline)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self.pipeline is None:
             return messages
         texts = [normalize(m.get(TEXT) or "") for m in messages]
@@ -137,9 +163,12 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         for message, text, probs in zip(messages, texts, probabilities):
             if not text:  # only symbols or other emoji: nothing to classify
                 probs = probs * 0.0
-            ranking = sorted(({"name": str(c), "confidence": float(p)}
-                              for c, p in zip(classes, probs)), key=lambda r: -r["confidence"])
+            ranking = sorted(
+                ({"name": str(c), "confidence": float(p)} for c, p in zip(classes, probs)),
+                key=lambda r: -r["confidence"],
+            )
             message.set(INTENT, ranking[0], add_to_output=True)
-            message.set("intent_ranking", ranking[: self.config["ranking_length"]],
-                        add_to_output=True)
+            message.set(
+                "intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True
+            )
         return messages

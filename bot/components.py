@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,16 +23,25 @@ class ScriptTokenizer(Tokenizer):
     """Splits on spaces and on script changes, so Japanese and Thai get usable tokens."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"intent_tokenization_flag": False, "intent_split_symbol": "_",
-                "token_pattern": None, "prefix_separator_symbol": None}
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ScriptTokenizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ScriptTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
         found = word_spans(text)
         if not found:
@@ -45,11 +54,16 @@ class LanguageTagger(GraphComponent):
     """Adds `language` and `language_confidence` to each parsed message."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LanguageTagger":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageTagger:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             found = language.detect(message.get(TEXT) or "")
             message.set("language", found.language or "und", add_to_output=True)
@@ -65,14 +79,21 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Order ids, tracking numbers, emails, sizes, countries, products from spaCy rules."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "RuleEntityExtractor":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RuleEntityExtractor:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            found = [dict(e, extractor=self.__class__.__name__, confidence_entity=1.0)
-                     for e in entities.extract(message.get(TEXT) or "")]
+            found = [
+                dict(e, extractor=self.__class__.__name__, confidence_entity=1.0)
+                for e in entities.extract(message.get(TEXT) or "")
+            ]
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
@@ -80,5 +101,5 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         return training_data
 
     @staticmethod
-    def required_packages() -> Optional[List[Text]]:
+    def required_packages() -> list[str] | None:
         return ["spacy"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import string
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,31 @@ from bot.language import NATIVE
 RESPONSES_DIR = Path(__file__).resolve().parent.parent / "data" / "responses"
 LOG = logging.getLogger(__name__)
 # Locale per language, refined by the order's destination country where it differs.
-LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "it": "it_IT",
-           "pt": "pt_BR", "ar": "ar_SA", "ja": "ja_JP", "vi": "vi_VN", "th": "th_TH"}
-COUNTRY_LOCALES = {("en", "GB"): "en_GB", ("en", "AU"): "en_AU", ("es", "MX"): "es_MX",
-                   ("pt", "PT"): "pt_PT", ("ar", "AE"): "ar_AE", ("de", "AT"): "de_AT",
-                   ("de", "CH"): "de_CH", ("fr", "BE"): "fr_BE"}
+LOCALES = {
+    "en": "en_US",
+    "es": "es_ES",
+    "fr": "fr_FR",
+    "de": "de_DE",
+    "it": "it_IT",
+    "pt": "pt_BR",
+    "ar": "ar_SA",
+    "ja": "ja_JP",
+    "vi": "vi_VN",
+    "th": "th_TH",
+}
+COUNTRY_LOCALES = {
+    ("en", "GB"): "en_GB",
+    ("en", "AU"): "en_AU",
+    ("es", "MX"): "es_MX",
+    ("pt", "PT"): "pt_PT",
+    ("ar", "AE"): "ar_AE",
+    ("de", "AT"): "de_AT",
+    ("de", "CH"): "de_CH",
+    ("fr", "BE"): "fr_BE",
+}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     path = RESPONSES_DIR / f"{lang}.yml"
     if not path.exists():
@@ -49,10 +66,20 @@ def locale_for(lang: str, country: str | None = None) -> str:
 
 
 # Full weekday and month, no year: how a support agent of each market writes a date.
-DATE_PATTERNS = {"en": "EEEE, MMMM d", "en_GB": "EEEE d MMMM", "en_AU": "EEEE d MMMM",
-                 "es": "EEEE d 'de' MMMM", "fr": "EEEE d MMMM", "de": "EEEE, d. MMMM",
-                 "it": "EEEE d MMMM", "pt": "EEEE, d 'de' MMMM", "ar": "EEEE d MMMM",
-                 "ja": "M月d日(E)", "vi": "EEEE, 'ngày' d 'tháng' M", "th": "EEEEที่ d MMMM"}
+DATE_PATTERNS = {
+    "en": "EEEE, MMMM d",
+    "en_GB": "EEEE d MMMM",
+    "en_AU": "EEEE d MMMM",
+    "es": "EEEE d 'de' MMMM",
+    "fr": "EEEE d MMMM",
+    "de": "EEEE, d. MMMM",
+    "it": "EEEE d MMMM",
+    "pt": "EEEE, d 'de' MMMM",
+    "ar": "EEEE d MMMM",
+    "ja": "M月d日(E)",
+    "vi": "EEEE, 'ngày' d 'tháng' M",
+    "th": "EEEEที่ d MMMM",
+}
 
 
 class SafeDict(dict):  # type: ignore[type-arg]

@@ -19,18 +19,81 @@ PATTERN_DIR = Path(__file__).with_name("patterns")
 ORDER_RE = r"^(?i:xb-?\d{6}|\d{6})$"
 TRACKING_RE = r"^(?:NP\d{9}CN|SBX\d{10}|TL\d{12})$"
 SIZE_WORDS = [
-    "size", "sized", "sizes", "wear", "usually", "talla", "talle", "taille", "größe", "groesse",
-    "grösse", "gr", "taglia", "tamanho", "tam", "uso", "llevo", "porto", "trage", "mặc", "cỡ",
-    "size", "サイズ", "ไซซ์", "ไซส์", "مقاس", "مقاسي", "حجم",
+    "size",
+    "sized",
+    "sizes",
+    "wear",
+    "usually",
+    "talla",
+    "talle",
+    "taille",
+    "größe",
+    "groesse",
+    "grösse",
+    "gr",
+    "taglia",
+    "tamanho",
+    "tam",
+    "uso",
+    "llevo",
+    "porto",
+    "trage",
+    "mặc",
+    "cỡ",
+    "size",
+    "サイズ",
+    "ไซซ์",
+    "ไซส์",
+    "مقاس",
+    "مقاسي",
+    "حجم",
 ]
 LETTER_SIZES = ["XS", "S", "M", "L", "XL", "XXL", "2XL", "3XL", "XXXL", "P", "G", "GG"]
 PRODUCT_WORDS = [
-    "dress", "hoodie", "cardigan", "chinos", "jeans", "jacket", "sweater", "skirt", "tee",
-    "t-shirt", "leggings", "shell", "shirt", "joggers", "pajamas", "pyjamas", "swim shorts",
-    "sneakers", "trainers", "boots", "sandals", "loafers", "heels", "slippers", "shoes",
-    "earbuds", "speaker", "fitness band", "charger", "power bank", "ring light", "keyboard",
-    "smart plug", "dash cam", "headphones", "pillow", "lamp", "duvet cover", "bottle",
-    "diffuser", "phone case", "bag", "sunglasses", "scrunchies",
+    "dress",
+    "hoodie",
+    "cardigan",
+    "chinos",
+    "jeans",
+    "jacket",
+    "sweater",
+    "skirt",
+    "tee",
+    "t-shirt",
+    "leggings",
+    "shell",
+    "shirt",
+    "joggers",
+    "pajamas",
+    "pyjamas",
+    "swim shorts",
+    "sneakers",
+    "trainers",
+    "boots",
+    "sandals",
+    "loafers",
+    "heels",
+    "slippers",
+    "shoes",
+    "earbuds",
+    "speaker",
+    "fitness band",
+    "charger",
+    "power bank",
+    "ring light",
+    "keyboard",
+    "smart plug",
+    "dash cam",
+    "headphones",
+    "pillow",
+    "lamp",
+    "duvet cover",
+    "bottle",
+    "diffuser",
+    "phone case",
+    "bag",
+    "sunglasses",
+    "scrunchies",
 ]
 # Thai and unspaced Japanese need substring matching for multi-character names.
 _UNSPACED = regex.compile(r"[\p{Thai}\p{Han}\p{Hiragana}\p{Katakana}]")
@@ -42,22 +105,32 @@ def _patterns() -> list[dict[str, Any]]:
         {"label": "email", "pattern": [{"LIKE_EMAIL": True}]},
         {"label": "order_id", "pattern": [{"TEXT": {"REGEX": ORDER_RE}}]},
         {"label": "tracking_number", "pattern": [{"TEXT": {"REGEX": TRACKING_RE}}]},
-        {"label": "size", "pattern": [{"LOWER": {"IN": ["eu", "us", "uk", "fr", "it"]}},
-                                      {"TEXT": {"REGEX": r"^\d{1,2}(?:[.,]5)?$"}}]},
-        {"label": "size", "pattern": [{"TEXT": {"REGEX": r"^\d{2}(?:[.,]5)?$"}},
-                                      {"LOWER": "cm"}]},
-        {"label": "size", "pattern": [{"TEXT": {"IN": ["XS", "XL", "XXL", "2XL", "3XL",
-                                                         "XXXL"]}}]},
-        {"label": "size", "id": "after_word",
-         "pattern": [{"LOWER": {"IN": SIZE_WORDS}}, {"TEXT": {"IN": LETTER_SIZES}}]},
-        {"label": "size", "id": "after_word",
-         "pattern": [{"LOWER": {"IN": SIZE_WORDS}}, {"TEXT": {"REGEX": r"^(?:3[4-9]|4[0-8])$"}}]},
+        {
+            "label": "size",
+            "pattern": [
+                {"LOWER": {"IN": ["eu", "us", "uk", "fr", "it"]}},
+                {"TEXT": {"REGEX": r"^\d{1,2}(?:[.,]5)?$"}},
+            ],
+        },
+        {"label": "size", "pattern": [{"TEXT": {"REGEX": r"^\d{2}(?:[.,]5)?$"}}, {"LOWER": "cm"}]},
+        {"label": "size", "pattern": [{"TEXT": {"IN": ["XS", "XL", "XXL", "2XL", "3XL", "XXXL"]}}]},
+        {
+            "label": "size",
+            "id": "after_word",
+            "pattern": [{"LOWER": {"IN": SIZE_WORDS}}, {"TEXT": {"IN": LETTER_SIZES}}],
+        },
+        {
+            "label": "size",
+            "id": "after_word",
+            "pattern": [{"LOWER": {"IN": SIZE_WORDS}}, {"TEXT": {"REGEX": r"^(?:3[4-9]|4[0-8])$"}}],
+        },
     ]
     for code, names in countries.items():
         for name in names:
             words = [w for w, _, _ in spans(str(name)) if w not in {"."}]
-            pats.append({"label": "country", "id": code,
-                         "pattern": [{"LOWER": w.lower()} for w in words]})
+            pats.append(
+                {"label": "country", "id": code, "pattern": [{"LOWER": w.lower()} for w in words]}
+            )
     for word in PRODUCT_WORDS:
         pats.append({"label": "product", "pattern": [{"LOWER": w} for w in word.split()]})
     return pats
@@ -87,8 +160,10 @@ def _nlp() -> Any:
 @lru_cache(maxsize=1)
 def _unspaced_countries() -> list[tuple[str, str]]:
     countries = yaml.safe_load((PATTERN_DIR / "countries.yml").read_text(encoding="utf-8"))
-    return sorted(((str(n), c) for c, names in countries.items() for n in names
-                   if _UNSPACED.search(str(n))), key=lambda x: -len(x[0]))
+    return sorted(
+        ((str(n), c) for c, names in countries.items() for n in names if _UNSPACED.search(str(n))),
+        key=lambda x: -len(x[0]),
+    )
 
 
 def _offsets(text: str) -> list[int]:
@@ -123,7 +198,6 @@ def extract(text: str) -> list[dict[str, Any]]:
     for name, code in _unspaced_countries():
         for m in regex.finditer(regex.escape(name), folded):
             if not any(s < m.end() and m.start() < e for s, e in taken):
-                out.append({"entity": "country", "value": code, "start": m.start(),
-                            "end": m.end()})
+                out.append({"entity": "country", "value": code, "start": m.start(), "end": m.end()})
                 taken.append((m.start(), m.end()))
     return sorted(out, key=lambda e: e["start"])

@@ -1,4 +1,7 @@
-"""Every Redis key and channel the gateway uses, in one place."""
+"""Every Redis key and channel the project uses (gateway, action server, Rasa), in one place.
+
+`tests/unit/test_keys.py` fails when a Redis key literal appears anywhere else.
+"""
 
 PREFIX = "xb"
 
@@ -42,6 +45,7 @@ def session(token: str) -> str:
 def login_failures(login: str) -> str:
     return f"{PREFIX}:loginfail:{login}"
 
+
 # --- the human queue (conversation fields live in conversation(conv_id)) ---
 QUEUE = f"{PREFIX}:queue"  # sorted set: conv_id by priority rank * 1e10 + queued_at
 WAITS = f"{PREFIX}:queue:waits"  # list of recent seconds-from-queued-to-claimed (newest first)
@@ -66,13 +70,31 @@ def agent_channel(login: str) -> str:
 
 AGENT_CHANNEL_PATTERN = f"{PREFIX}:chan:agent:*"
 
-# case records are shared with the action server (actions/clients/redis_state.py)
-CASE_SEQ = "xb:case:seq"
-CASES_STREAM = "xb:cases"
+# --- case records (one writer: handoff.cases; the action server uses it too) ---
+CASE_SEQ = f"{PREFIX}:case:seq"  # counter behind C-000123
+CASES_STREAM = f"{PREFIX}:cases"  # stream of case ids, in the order they were recorded
 
 
 def case(case_id: str) -> str:
+    """Hash: the case record (handoff.cases.schema.CASE_FIELDS)."""
     return f"{PREFIX}:case:{case_id}"
+
+
+# --- the action server: order-verification failures per scope (counter with TTL) ---
+def verify_failures(scope: str) -> str:
+    return f"{PREFIX}:verify:fail:{scope}"
+
+
+# --- machine translation cache ---
+def translation(provider: str, source: str, target: str, digest: str) -> str:
+    """String: one cached translation (expires after 30 days)."""
+    return f"{PREFIX}:tr:{provider}:{source}:{target}:{digest}"
+
+
+# --- Rasa's own tracker and lock stores (key prefixes written into endpoints.yml) ---
+RASA_TRACKER_PREFIX = "xbrasa"
+RASA_LOCK_PREFIX = "xblock"
+
 # --- trainer console: review inbox, training jobs, evaluations, model activations ---
 TRAINER_INBOX = f"{PREFIX}:trainer:inbox"  # sorted set: item id by time recorded
 TRAINER_INBOX_DONE = f"{PREFIX}:trainer:inbox:done"  # list: recent assign/dismiss records

@@ -12,8 +12,12 @@ _STD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "a
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data = {"ts": round(time.time(), 3), "level": record.levelname.lower(),
-                "logger": record.name, "event": record.getMessage()}
+        data = {
+            "ts": round(time.time(), 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
         data.update({k: v for k, v in vars(record).items() if k not in _STD})
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)

@@ -12,8 +12,9 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, action_url: str,
-                 timeout_s: float) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, rasa_url: str, action_url: str, timeout_s: float
+    ) -> None:
         self.session = session
         self.rasa_url = rasa_url
         self.action_url = action_url
@@ -21,16 +22,16 @@ class RasaClient:
 
     async def _post(self, path: str, body: Any) -> Any:
         try:
-            async with self.session.post(f"{self.rasa_url}{path}", json=body,
-                                         timeout=self.timeout) as resp:
+            async with self.session.post(
+                f"{self.rasa_url}{path}", json=body, timeout=self.timeout
+            ) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered {resp.status}")
                 return await resp.json()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
-    async def send(self, conv_id: str, text: str, metadata: dict[str, Any]
-                   ) -> list[dict[str, Any]]:
+    async def send(self, conv_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """The bot's replies to one shopper message (Rasa's REST channel)."""
         body = {"sender": conv_id, "message": text, "metadata": metadata}
         return list(await self._post("/webhooks/rest/webhook", body))
@@ -40,8 +41,9 @@ class RasaClient:
         the bot knows what happened while a person had the chat."""
         from urllib.parse import quote
 
-        await self._post(f"/conversations/{quote(conv_id, safe='')}/tracker/events"
-                         "?include_events=NONE", events)
+        await self._post(
+            f"/conversations/{quote(conv_id, safe='')}/tracker/events?include_events=NONE", events
+        )
 
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only, no dialogue state touched."""
@@ -49,8 +51,10 @@ class RasaClient:
 
     async def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, url in (("rasa", f"{self.rasa_url}/status"),
-                          ("action_server", f"{self.action_url}/health")):
+        for name, url in (
+            ("rasa", f"{self.rasa_url}/status"),
+            ("action_server", f"{self.action_url}/health"),
+        ):
             try:
                 async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
                     out[name] = {"ok": r.status == 200, "status": r.status}

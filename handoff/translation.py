@@ -15,6 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from handoff import keys
 from handoff.settings import Settings
 
 LOG = logging.getLogger("handoff.translation")
@@ -65,8 +66,7 @@ class NoTranslator(Translator):
 class DeepTranslator(Translator):
     """A deep-translator provider called in a worker thread with a hard timeout."""
 
-    def __init__(self, provider: str, url: str = "", key: str = "", timeout_s: float = 3.0
-                 ) -> None:
+    def __init__(self, provider: str, url: str = "", key: str = "", timeout_s: float = 3.0) -> None:
         self.name = provider
         self.url = url if not url or url.endswith("/") else url + "/"
         self.key = key
@@ -76,13 +76,15 @@ class DeepTranslator(Translator):
         import deep_translator as dt
 
         if self.name == "libre":
-            return dt.LibreTranslator(source=source, target=target, api_key=self.key or "-",
-                                      custom_url=self.url or None)
+            return dt.LibreTranslator(
+                source=source, target=target, api_key=self.key or "-", custom_url=self.url or None
+            )
         if self.name == "google":
             return dt.GoogleTranslator(source=source, target=target)
         if self.name == "deepl":
-            return dt.DeeplTranslator(source=source, target=target, api_key=self.key,
-                                      use_free_api=True)
+            return dt.DeeplTranslator(
+                source=source, target=target, api_key=self.key, use_free_api=True
+            )
         if self.name == "microsoft":
             return dt.MicrosoftTranslator(source=source, target=target, api_key=self.key)
         if self.name == "mymemory":
@@ -96,10 +98,10 @@ class DeepTranslator(Translator):
         try:
             result = await asyncio.wait_for(
                 loop.run_in_executor(None, lambda: self._client(source, target).translate(text)),
-                self.timeout_s)
+                self.timeout_s,
+            )
         except asyncio.TimeoutError:
-            raise TranslationUnavailable(f"{self.name} timed out after {self.timeout_s}s") \
-                from None
+            raise TranslationUnavailable(f"{self.name} timed out after {self.timeout_s}s") from None
         except TranslationUnavailable:
             raise
         except Exception as exc:  # provider errors come in many shapes
@@ -119,7 +121,7 @@ class CachedTranslator(Translator):
 
     def key(self, text: str, source: str, target: str) -> str:
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-        return f"xb:tr:{self.name}:{source}:{target}:{digest}"
+        return keys.translation(self.name, source, target, digest)
 
     async def translate(self, text: str, source: str, target: str) -> str:
         if source == target:
@@ -142,40 +144,52 @@ class CachedTranslator(Translator):
 def build_translator(settings: Settings, redis: Redis) -> Translator:
     if settings.translator in ("", "none"):
         return NoTranslator()
-    inner = DeepTranslator(settings.translator, settings.translator_url,
-                           settings.translator_key, settings.translator_timeout_s)
+    inner = DeepTranslator(
+        settings.translator,
+        settings.translator_url,
+        settings.translator_key,
+        settings.translator_timeout_s,
+    )
     return CachedTranslator(inner, redis)
 
 
-async def translate_or_none(translator: Translator, text: str, source: str, target: str
-                            ) -> str | None:
+async def translate_or_none(
+    translator: Translator, text: str, source: str, target: str
+) -> str | None:
     """The translation, or None when unavailable (logged): callers show the original."""
     try:
         return await translator.translate(text, source, target)
     except TranslationUnavailable as exc:
-        LOG.warning("translation_unavailable", extra={"source": source, "target": target,
-                                                       "error": str(exc)})
+        LOG.warning(
+            "translation_unavailable", extra={"source": source, "target": target, "error": str(exc)}
+        )
         return None
 
 
-async def relay(translator: Translator, text: str, source: str, target: str
-                ) -> dict[str, Any]:
+async def relay(translator: Translator, text: str, source: str, target: str) -> dict[str, Any]:
     """Text for the other side of a chat: the translation when there is one, and the
     original always (agents click through to it; the shopper's copy keeps the agent's)."""
-    translated = await translate_or_none(translator, text, source, target) \
-        if source != target else text
-    return {"text": translated if translated is not None else text, "original": text,
-            "translated": translated is not None and source != target,
-            "source_language": source, "target_language": target}
+    translated = (
+        await translate_or_none(translator, text, source, target) if source != target else text
+    )
+    return {
+        "text": translated if translated is not None else text,
+        "original": text,
+        "translated": translated is not None and source != target,
+        "source_language": source,
+        "target_language": target,
+    }
 
 
-async def for_agent(translator: Translator, text: str, shopper_lang: str, agent_lang: str
-                    ) -> dict[str, Any]:
+async def for_agent(
+    translator: Translator, text: str, shopper_lang: str, agent_lang: str
+) -> dict[str, Any]:
     """A shopper message as the agent sees it."""
     return await relay(translator, text, shopper_lang, agent_lang)
 
 
-async def to_shopper(translator: Translator, text: str, agent_lang: str, shopper_lang: str
-                     ) -> dict[str, Any]:
+async def to_shopper(
+    translator: Translator, text: str, agent_lang: str, shopper_lang: str
+) -> dict[str, Any]:
     """An agent's reply as the shopper gets it."""
     return await relay(translator, text, agent_lang, shopper_lang)

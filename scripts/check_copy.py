@@ -30,8 +30,10 @@ def check(lang: str, english: dict[str, str]) -> list[str]:
     problems += [f"{lang}: unknown key {k}" for k in copy if k not in english]
     for key, template in copy.items():
         if key in english and fields(template) != fields(english[key]):
-            problems.append(f"{lang}: {key} placeholders {sorted(fields(template))} != "
-                            f"{sorted(fields(english[key]))}")
+            problems.append(
+                f"{lang}: {key} placeholders {sorted(fields(template))} != "
+                f"{sorted(fields(english[key]))}"
+            )
         if not template.strip():
             problems.append(f"{lang}: {key} is empty")
     return problems
@@ -43,8 +45,10 @@ def main(argv: list[str]) -> int:
     problems = [p for lang in langs for p in check(lang, english)]
     for p in problems:
         print(" -", p)
-    print(f"checked {len(langs)} languages against {len(english)} English keys: "
-          f"{len(problems)} problems")
+    print(
+        f"checked {len(langs)} languages against {len(english)} English keys: "
+        f"{len(problems)} problems"
+    )
     return 1 if problems else 0
 
 

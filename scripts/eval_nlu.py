@@ -12,13 +12,13 @@ import asyncio
 import json
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.check_nlu import read_examples  # noqa: E402
+from bot.nludata import read_examples  # noqa: E402
 
 
 def latest_model(models_dir: Path = ROOT / "models") -> Path:
@@ -67,8 +67,11 @@ async def evaluate(model: Path, langs: list[str]) -> dict:
             for text in texts:
                 parsed = await agent.parse_message(plain_text(text))
                 pairs.append((gold, parsed["intent"]["name"]))
-                ranking = [r["name"] for r in parsed.get("intent_ranking", [])
-                           if r["name"] != "nlu_fallback"]
+                ranking = [
+                    r["name"]
+                    for r in parsed.get("intent_ranking", [])
+                    if r["name"] != "nlu_fallback"
+                ]
                 raw_pairs.append((gold, ranking[0] if ranking else "nlu_fallback"))
         elapsed = time.perf_counter() - started
         confused = Counter((g, p) for g, p in pairs if g != p)
@@ -82,8 +85,9 @@ async def evaluate(model: Path, langs: list[str]) -> dict:
             "ms_per_message": round(elapsed / len(pairs) * 1000, 2),
             "confused": [f"{g} -> {p} ({n})" for (g, p), n in confused.most_common(5)],
             "intent_f1": {k: round(v, 4) for k, v in f1_per_intent(pairs).items()},
-            "confused_pairs": [{"gold": g, "predicted": p, "count": n}
-                               for (g, p), n in confused.most_common(10)],
+            "confused_pairs": [
+                {"gold": g, "predicted": p, "count": n} for (g, p), n in confused.most_common(10)
+            ],
         }
     return report
 
@@ -103,10 +107,12 @@ def main() -> int:
     langs = args.langs or sorted(p.stem for p in (ROOT / "tests" / "nlu").glob("*.yml"))
     report = asyncio.run(evaluate(args.model or latest_model(), langs))
     for lang, r in report["languages"].items():
-        print(f"{lang}: accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
-              f"classifier-F1 {r['classifier_macro_f1']:.3f}  fallback {r['fallback_rate']:.2f}  "
-              f"({r['examples']} held-out, {r['ms_per_message']} ms/msg)  "
-              f"top confusions: {', '.join(r['confused'][:3]) or '-'}")
+        print(
+            f"{lang}: accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  "
+            f"classifier-F1 {r['classifier_macro_f1']:.3f}  fallback {r['fallback_rate']:.2f}  "
+            f"({r['examples']} held-out, {r['ms_per_message']} ms/msg)  "
+            f"top confusions: {', '.join(r['confused'][:3]) or '-'}"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))

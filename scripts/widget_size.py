@@ -15,7 +15,7 @@ from pathlib import Path
 import rjsmin
 
 ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "handoff" / "static"
+STATIC = ROOT / "handoff" / "web" / "static"
 OUT = ROOT / "bench" / "results" / "widget_size.json"
 BUDGET_BYTES = 30 * 1024  # widget.js, minified + gzipped
 
@@ -39,14 +39,18 @@ def measure() -> dict[str, object]:
     js_min = minify_js(js).encode()
     css_min = minify_css(css).encode()
     return {
-        "file": "handoff/static/widget.js",
+        "file": "handoff/web/static/widget.js",
         "raw": len(js.encode()),
         "minified": len(js_min),
         "minified_gzip": gz(js_min),
         "budget_minified_gzip": BUDGET_BYTES,
         "minifier": f"rjsmin {rjsmin.__version__}",
-        "css": {"file": "handoff/static/widget.css", "raw": len(css.encode()),
-                "minified": len(css_min), "minified_gzip": gz(css_min)},
+        "css": {
+            "file": "handoff/web/static/widget.css",
+            "raw": len(css.encode()),
+            "minified": len(css_min),
+            "minified_gzip": gz(css_min),
+        },
     }
 
 
@@ -57,8 +61,10 @@ def main() -> int:
     print(json.dumps(sizes, indent=2))
     over = int(sizes["minified_gzip"]) > BUDGET_BYTES  # type: ignore[call-overload]
     if over:
-        print(f"widget.js is over its budget of {BUDGET_BYTES} bytes minified+gzipped",
-              file=sys.stderr)
+        print(
+            f"widget.js is over its budget of {BUDGET_BYTES} bytes minified+gzipped",
+            file=sys.stderr,
+        )
     return 1 if over else 0
 
 

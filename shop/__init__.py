@@ -4,6 +4,13 @@ from shop.models import Customer, Order, OrderLine, Product, Refund, Shipment, S
 from shop.store import ShopStore, load_store
 
 __all__ = [
-    "Customer", "Order", "OrderLine", "Product", "Refund", "Shipment", "ShipmentEvent",
-    "ShopStore", "load_store",
+    "Customer",
+    "Order",
+    "OrderLine",
+    "Product",
+    "Refund",
+    "Shipment",
+    "ShipmentEvent",
+    "ShopStore",
+    "load_store",
 ]

@@ -25,12 +25,13 @@ class Remedy:
     reason: str  # why: item_below_return_cost | policy
 
 
-def propose_remedy(order: Order, line: OrderLine, issue_type: str,
-                   policies: Policies) -> Remedy:
+def propose_remedy(order: Order, line: OrderLine, issue_type: str, policies: Policies) -> Remedy:
     rules = policies.compensation
     country = policies.country(order.country)
-    cheap = (rules.refund_without_return_if_item_below_return_cost
-             and line.unit_price <= country.return_shipping_cost)
+    cheap = (
+        rules.refund_without_return_if_item_below_return_cost
+        and line.unit_price <= country.return_shipping_cost
+    )
     pct = rules.partial_refund_pct.get(issue_type, 0)
     partial = round(line.unit_price * pct / 100, 0 if order.currency in {"JPY", "VND"} else 2)
     reship_ok = issue_type in rules.reship_issue_types

@@ -1,14 +1,24 @@
 """Print a few sample-store orders per situation, to try the bot with.
 
-    python -m shop.demo_orders
+python -m shop.demo_orders
 """
 
 from __future__ import annotations
 
 from shop.store import SampleStore, load_store
 
-SITUATIONS = ["in_transit", "stalled", "customs_hold", "delivery_failed", "returned_to_sender",
-              "processing", "processing_late", "delivered", "returned_refunded", "cancelled"]
+SITUATIONS = [
+    "in_transit",
+    "stalled",
+    "customs_hold",
+    "delivery_failed",
+    "returned_to_sender",
+    "processing",
+    "processing_late",
+    "delivered",
+    "returned_refunded",
+    "cancelled",
+]
 
 
 def main() -> None:

@@ -52,14 +52,22 @@ class RouteStats:
             for i, event in enumerate(events):
                 if event.code == "delivered":
                     break
-                for key in ((shipment.carrier, order.country, event.code),
-                            (shipment.carrier, "*", event.code)):
+                for key in (
+                    (shipment.carrier, order.country, event.code),
+                    (shipment.carrier, "*", event.code),
+                ):
                     remaining[key].append(_days(event.at, delivered))
                     gaps[key].append(_days(event.at, events[i + 1].at))
         self._legs = {
-            key: Leg(p10=percentile(v, 10), p50=percentile(v, 50), p90=percentile(v, 90),
-                     samples=len(v), stall_after=max(4.0, percentile(gaps[key], 95) * 1.5))
-            for key, v in remaining.items() if len(v) >= MIN_SAMPLES
+            key: Leg(
+                p10=percentile(v, 10),
+                p50=percentile(v, 50),
+                p90=percentile(v, 90),
+                samples=len(v),
+                stall_after=max(4.0, percentile(gaps[key], 95) * 1.5),
+            )
+            for key, v in remaining.items()
+            if len(v) >= MIN_SAMPLES
         }
 
     def leg(self, carrier: str, country: str, code: str) -> Leg | None:

@@ -9,10 +9,19 @@ from shop.models import Product, SizeRow
 
 _NUM = r"(\d{2,3}(?:[.,]\d)?)"
 _PATTERNS = {
-    "chest": re.compile(rf"(?:chest|bust|brust|poitrine|pecho|busto|petto|torace|peito|صدر|胸囲|バスト|ngực|รอบอก)\D{{0,12}}{_NUM}", re.I),
-    "waist": re.compile(rf"(?:waist|taille|cintura|bund|taillen|ウエスト|خصر|eo|รอบเอว)\D{{0,12}}{_NUM}", re.I),
-    "foot": re.compile(rf"(?:foot|feet|fu[sß]|pied|pie|piede|pé|قدم|足|chân|เท้า)\D{{0,12}}{_NUM}", re.I),
-    "height": re.compile(rf"{_NUM}\s*cm\b(?!.*(?:chest|waist|foot))|(?:height|tall)\D{{0,8}}{_NUM}", re.I),
+    "chest": re.compile(
+        rf"(?:chest|bust|brust|poitrine|pecho|busto|petto|torace|peito|صدر|胸囲|バスト|ngực|รอบอก)\D{{0,12}}{_NUM}",
+        re.I,
+    ),
+    "waist": re.compile(
+        rf"(?:waist|taille|cintura|bund|taillen|ウエスト|خصر|eo|รอบเอว)\D{{0,12}}{_NUM}", re.I
+    ),
+    "foot": re.compile(
+        rf"(?:foot|feet|fu[sß]|pied|pie|piede|pé|قدم|足|chân|เท้า)\D{{0,12}}{_NUM}", re.I
+    ),
+    "height": re.compile(
+        rf"{_NUM}\s*cm\b(?!.*(?:chest|waist|foot))|(?:height|tall)\D{{0,8}}{_NUM}", re.I
+    ),
     "weight": re.compile(rf"{_NUM}\s*kg", re.I),
 }
 _LETTERS = ["XS", "S", "M", "L", "XL", "XXL"]

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shop.catalog import BY_SKU, PRODUCTS
-from shop.models import (Customer, Order, OrderLine, Product, Refund, Shipment,
-                         ShipmentEvent)
+from shop.models import Customer, Order, OrderLine, Product, Refund, Shipment, ShipmentEvent
 from shop.policy import Policies, load_policies
 
 ORDER_ID_RE = re.compile(r"^(?:XB)?-?\s*(\d{6})$", re.IGNORECASE)
@@ -62,9 +61,13 @@ class ShopStore(ABC):
             return None
         fx = self.policies.fx_per_usd
         value = sum(o.total / fx[o.currency] for o in orders)
-        return Customer(email=orders[0].email, name=orders[0].customer_name,
-                        country=orders[0].country, orders_count=len(orders),
-                        lifetime_value_usd=round(value, 2))
+        return Customer(
+            email=orders[0].email,
+            name=orders[0].customer_name,
+            country=orders[0].country,
+            orders_count=len(orders),
+            lifetime_value_usd=round(value, 2),
+        )
 
     def product(self, sku: str) -> Product | None:
         return BY_SKU.get(sku)
@@ -93,25 +96,54 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
     if raw.get("shipment"):
         s = raw["shipment"]
         shipment = Shipment(
-            carrier=s["carrier"], service=s["service"], tracking_number=s["tracking_number"],
-            events=tuple(ShipmentEvent(at=_dt(e["at"], shift), code=e["code"],  # type: ignore[arg-type]
-                                       place=e["place"], country=e["country"])
-                         for e in s["events"]),
+            carrier=s["carrier"],
+            service=s["service"],
+            tracking_number=s["tracking_number"],
+            events=tuple(
+                ShipmentEvent(
+                    at=_dt(e["at"], shift),
+                    code=e["code"],  # type: ignore[arg-type]
+                    place=e["place"],
+                    country=e["country"],
+                )
+                for e in s["events"]
+            ),
         )
     return Order(
-        order_id=raw["order_id"], email=raw["email"], customer_name=raw["customer_name"],
-        country=raw["country"], currency=raw["currency"],
-        lines=tuple(OrderLine(sku=x["sku"], name=x["name"], quantity=x["quantity"],
-                              unit_price=x["unit_price"], size=x.get("size"),
-                              color=x.get("color")) for x in raw["lines"]),
-        total=raw["total"], placed_at=_dt(raw["placed_at"], shift),  # type: ignore[arg-type]
+        order_id=raw["order_id"],
+        email=raw["email"],
+        customer_name=raw["customer_name"],
+        country=raw["country"],
+        currency=raw["currency"],
+        lines=tuple(
+            OrderLine(
+                sku=x["sku"],
+                name=x["name"],
+                quantity=x["quantity"],
+                unit_price=x["unit_price"],
+                size=x.get("size"),
+                color=x.get("color"),
+            )
+            for x in raw["lines"]
+        ),
+        total=raw["total"],
+        placed_at=_dt(raw["placed_at"], shift),  # type: ignore[arg-type]
         ship_by=_dt(raw["ship_by"], shift),  # type: ignore[arg-type]
-        status=raw["status"], shipping_service=raw["shipping_service"],
-        address=raw["address"], shipment=shipment,
-        refunds=tuple(Refund(amount=r["amount"], status=r["status"], method=r["method"],
-                             created_at=_dt(r["created_at"], shift),  # type: ignore[arg-type]
-                             completed_at=_dt(r.get("completed_at"), shift),
-                             reason=r.get("reason", "")) for r in raw["refunds"]),
+        status=raw["status"],
+        shipping_service=raw["shipping_service"],
+        address=raw["address"],
+        shipment=shipment,
+        refunds=tuple(
+            Refund(
+                amount=r["amount"],
+                status=r["status"],
+                method=r["method"],
+                created_at=_dt(r["created_at"], shift),  # type: ignore[arg-type]
+                completed_at=_dt(r.get("completed_at"), shift),
+                reason=r.get("reason", ""),
+            )
+            for r in raw["refunds"]
+        ),
         payment_method=raw.get("payment_method", "card"),
         payment_captures=raw.get("payment_captures", 1),
     )
@@ -120,8 +152,9 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
 class SampleStore(ShopStore):
     """The generated demo shop, held in memory; dates shifted so the anchor is `now`."""
 
-    def __init__(self, data: dict[str, Any], now: datetime | None = None,
-                 policies: Policies | None = None) -> None:
+    def __init__(
+        self, data: dict[str, Any], now: datetime | None = None, policies: Policies | None = None
+    ) -> None:
         anchor = datetime.fromisoformat(data["anchor"])
         self._now = now or datetime.now(timezone.utc)
         shift = self._now - anchor
@@ -150,8 +183,12 @@ class SampleStore(ShopStore):
 
 
 def default_store_path() -> Path:
-    return Path(os.environ.get("SHOP_DATA", Path(__file__).resolve().parent.parent
-                               / "var" / "shop" / "sample_store.json"))
+    return Path(
+        os.environ.get(
+            "SHOP_DATA",
+            Path(__file__).resolve().parent.parent / "var" / "shop" / "sample_store.json",
+        )
+    )
 
 
 def load_store(path: Path | None = None) -> ShopStore:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.stack", "tests.redis_server", "tests.browser"]
+pytest_plugins = ["tests.support.stack", "tests.support.redis_server", "tests.support.browser"]
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 
@@ -27,6 +27,10 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from actions.clients import redis_state, shop
 
     shop.reset()
+    from handoff import shopdata
+
+    shopdata.store.cache_clear()
+    shopdata.route_stats.cache_clear()
     redis_state.state.cache_clear()
     return path
 
@@ -47,9 +51,14 @@ def fresh_action_state():  # type: ignore[no-untyped-def]
     redis_state.state.cache_clear()
 
 
-def make_tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
-                 slots: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
-                 sender: str = "test-conv"):  # type: ignore[no-untyped-def]
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    sender: str = "test-conv",
+):  # type: ignore[no-untyped-def]
     from rasa_sdk import Tracker
 
     entities = entities or []
@@ -57,8 +66,12 @@ def make_tracker(text: str, intent: str, entities: list[dict[str, Any]] | None =
     for ent in entities:  # what Rasa's from_entity slot mappings do before the action runs
         all_slots[ent["entity"]] = ent["value"]
     all_slots.update(slots or {})
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-              "entities": entities, "metadata": metadata or {}}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities,
+        "metadata": metadata or {},
+    }
     return Tracker(sender, all_slots, latest, [], False, None, {}, "action_listen")
 
 
@@ -90,8 +103,9 @@ def order_where(store: Any, scenario: str, **attrs: Any):  # type: ignore[no-unt
 
 async def say(session: Any, base: str, conv_id: str, text: str, **metadata: str) -> dict:
     """One shopper message through the gateway's REST API (real stack tests)."""
-    async with session.post(f"{base}/api/conversations/{conv_id}/messages",
-                            json={"text": text, "metadata": metadata}) as resp:
+    async with session.post(
+        f"{base}/api/conversations/{conv_id}/messages", json={"text": text, "metadata": metadata}
+    ) as resp:
         assert resp.status == 200, await resp.text()
         return dict(await resp.json())
 

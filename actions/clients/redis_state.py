@@ -1,35 +1,32 @@
 """Case records and verification rate limits: Redis when REDIS_URL is set, memory otherwise.
 
-Keys (all here): xb:case:seq (counter), xb:case:{id} (hash), xb:cases (stream of case ids),
-xb:verify:fail:{scope} (failure counter with TTL).
+Cases are written by `handoff.cases.writer` (the one writer); key names come from
+`handoff.keys`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Any
 
-CASE_SEQ = "xb:case:seq"
-CASES_STREAM = "xb:cases"
+from handoff import keys
+from handoff.cases.schema import Case, case_id_for, encode
+from handoff.cases.writer import SyncCaseWriter
+
 LOCK_SECONDS = 900
 MAX_FAILURES = 5
 
 
-def case_key(case_id: str) -> str:
-    return f"xb:case:{case_id}"
-
-
 def fail_key(scope: str) -> str:
-    return f"xb:verify:fail:{scope}"
+    return keys.verify_failures(scope)
 
 
 class ActionState(ABC):
     @abstractmethod
-    def record_case(self, case: dict[str, Any]) -> str: ...
+    def record_case(self, case: Case) -> str: ...
 
     @abstractmethod
     def get_case(self, case_id: str) -> dict[str, Any] | None: ...
@@ -52,9 +49,9 @@ class MemoryState(ActionState):
         self.cases: dict[str, dict[str, Any]] = {}
         self.fails: dict[str, tuple[int, float]] = {}
 
-    def record_case(self, case: dict[str, Any]) -> str:
-        case_id = f"C-{len(self.cases) + 1:06d}"
-        self.cases[case_id] = {**case, "case_id": case_id, "created_at": time.time()}
+    def record_case(self, case: Case) -> str:
+        case_id = case_id_for(len(self.cases) + 1)
+        self.cases[case_id] = encode(case, case_id)
         return case_id
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
@@ -79,20 +76,13 @@ class RedisState(ActionState):
         import redis
 
         self.redis = redis.Redis.from_url(url, decode_responses=True)
+        self.cases = SyncCaseWriter(self.redis)
 
-    def record_case(self, case: dict[str, Any]) -> str:
-        case_id = f"C-{self.redis.incr(CASE_SEQ):06d}"
-        record = {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v)
-                  for k, v in {**case, "case_id": case_id, "created_at": time.time()}.items()
-                  if v is not None}
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(case_key(case_id), mapping=record)
-        pipe.xadd(CASES_STREAM, {"case_id": case_id})
-        pipe.execute()
-        return case_id
+    def record_case(self, case: Case) -> str:
+        return self.cases.record(case)
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
-        return self.redis.hgetall(case_key(case_id)) or None
+        return self.cases.get(case_id)
 
     def add_failure(self, scope: str) -> int:
         pipe = self.redis.pipeline(transaction=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.language import NATIVE
+from bot.nlucheck import MIN_TRAIN, MIN_TRAIN_DEFAULT
 from handoff.trainer.validate import ExampleIndex, domain_intents
-from scripts.check_nlu import MIN_TRAIN, MIN_TRAIN_DEFAULT
 
 
 def minimum(lang: str) -> int:

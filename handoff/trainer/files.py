@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.language import NATIVE
-from handoff.textinput import InputError
+from bot.nludata import block_examples, parse_examples
+from handoff.errors import InputError
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 LOCK_WAIT_S = 10.0
@@ -57,8 +57,9 @@ def version_of(raw: bytes) -> str:
 
 def _yaml() -> YAML:
     yml = YAML(typ="rt")
-    yml.preserve_quotes = True
-    yml.width = 1_000_000  # never fold a long example or reply onto two lines
+    # (ruamel annotates these attributes as None; they take a bool and an int)
+    yml.preserve_quotes = True  # type: ignore[assignment]
+    yml.width = 1_000_000  # type: ignore[assignment]  # never fold a long example or reply onto two lines
     yml.indent(mapping=2, sequence=2, offset=0)  # `nlu:` then `- intent:` at column 0
     return yml
 
@@ -75,26 +76,15 @@ def dump(doc: Any) -> bytes:
 
 # ---------------------------------------------------------------- NLU documents
 
+
 def example_texts(block: Any) -> list[str]:
     """The examples of one `- intent:` block, as Rasa reads them (`- ` lines)."""
-    out = []
-    for line in str(block.get("examples") or "").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("- "):
-            out.append(stripped[2:].strip())
-    return out
+    return block_examples(block)
 
 
 def quick_examples(raw: bytes) -> dict[str, list[str]]:
-    """intent -> examples, read with the C YAML loader (for listings and checks; edits go
-    through the round trip). Same rules as `example_texts`, so indexes agree."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    doc = yaml.load(raw.decode("utf-8"), Loader=loader) or {}
-    out: dict[str, list[str]] = {}
-    for block in doc.get("nlu", []) or []:
-        if isinstance(block, dict) and "intent" in block:
-            out.setdefault(str(block["intent"]), []).extend(example_texts(block))
-    return out
+    """intent -> examples (for listings and checks; edits go through the round trip)."""
+    return parse_examples(raw.decode("utf-8"))
 
 
 def intent_blocks(doc: Any, intent: str) -> list[Any]:
@@ -119,8 +109,9 @@ def add_example(doc: Any, intent: str, text: str) -> int:
     if not blocks:
         if doc.get("nlu") is None:
             doc["nlu"] = CommentedSeq()
-        doc["nlu"].append(CommentedMap([("intent", intent),
-                                        ("examples", LiteralScalarString(f"- {text}\n"))]))
+        doc["nlu"].append(
+            CommentedMap([("intent", intent), ("examples", LiteralScalarString(f"- {text}\n"))])
+        )
         return 0
     block = blocks[-1]
     current = str(block.get("examples") or "")
@@ -130,8 +121,9 @@ def add_example(doc: Any, intent: str, text: str) -> int:
     return len(examples_of(doc, intent)) - 1
 
 
-def replace_example(doc: Any, intent: str, index: int, text: str | None,
-                    expected: str | None = None) -> str:
+def replace_example(
+    doc: Any, intent: str, index: int, text: str | None, expected: str | None = None
+) -> str:
     """Replace (or, with text None, delete) the index-th example of the intent; returns the
     old text. Lines that are not examples (if any) stay where they are."""
     seen = 0
@@ -145,8 +137,11 @@ def replace_example(doc: Any, intent: str, index: int, text: str | None,
             if seen == index:
                 old = stripped[2:].strip()
                 if expected is not None and old != expected:
-                    raise InputError(409, "example_moved",
-                                     f"example {index} is now {old!r}, not {expected!r}; reload")
+                    raise InputError(
+                        409,
+                        "example_moved",
+                        f"example {index} is now {old!r}, not {expected!r}; reload",
+                    )
                 if text is None:
                     del lines[i]
                 else:
@@ -160,6 +155,7 @@ def replace_example(doc: Any, intent: str, index: int, text: str | None,
 
 
 # ---------------------------------------------------------------- where files live
+
 
 @dataclass(frozen=True)
 class DataRoot:
@@ -178,8 +174,11 @@ class DataRoot:
     @staticmethod
     def check_language(lang: str) -> str:
         if lang not in NATIVE:
-            raise InputError(404, "unknown_language",
-                             f"{lang!r} is not a native language; use one of {', '.join(NATIVE)}")
+            raise InputError(
+                404,
+                "unknown_language",
+                f"{lang!r} is not a native language; use one of {', '.join(NATIVE)}",
+            )
         return lang
 
     def nlu_files(self, lang: str) -> dict[str, Path]:
@@ -211,6 +210,7 @@ def read(path: Path) -> tuple[Any, str]:
 
 # ---------------------------------------------------------------- saving
 
+
 class FileWriter:
     """Read-check-modify-write of one YAML file with no lost update."""
 
@@ -233,8 +233,9 @@ class FileWriter:
                         break
                     except BlockingIOError:
                         if time.monotonic() > deadline:
-                            raise InputError(503, "files_busy",
-                                             "another save is still running; try again") from None
+                            raise InputError(
+                                503, "files_busy", "another save is still running; try again"
+                            ) from None
                         await asyncio.sleep(0.02)
                 try:
                     yield
@@ -243,8 +244,9 @@ class FileWriter:
             finally:
                 os.close(fd)
 
-    async def update(self, path: Path, base_version: str | None,
-                     mutate: Callable[[Any], T]) -> tuple[T, str]:
+    async def update(
+        self, path: Path, base_version: str | None, mutate: Callable[[Any], T]
+    ) -> tuple[T, str]:
         """Apply `mutate` to the parsed file and save it. `base_version` None means "the
         latest" (appends from the inbox); otherwise it must match or `Conflict` is raised.
         `mutate` raises to refuse the change: nothing is written then."""

@@ -27,8 +27,11 @@ MAX_ITEMS = 5000
 ITEM_TTL_S = 30 * 24 * 3600
 SIMILAR = 0.55  # cosine of char 3-grams above which two messages share a group
 MAX_TEXT = 1000
-_MASKS = [(re.compile(r"\S+@\S+"), " @mail "), (re.compile(r"(?i)\bxb-?\d{4,}"), " #order "),
-          (re.compile(r"\d+"), "0")]
+_MASKS = [
+    (re.compile(r"\S+@\S+"), " @mail "),
+    (re.compile(r"(?i)\bxb-?\d{4,}"), " #order "),
+    (re.compile(r"\d+"), "0"),
+]
 
 
 def _vector(text: str) -> Counter[str]:
@@ -36,7 +39,7 @@ def _vector(text: str) -> Counter[str]:
     for rx, repl in _MASKS:
         norm = rx.sub(repl, norm)
     norm = f" {' '.join(norm.split())} "
-    return Counter(norm[i:i + 3] for i in range(max(1, len(norm) - 2)))
+    return Counter(norm[i : i + 3] for i in range(max(1, len(norm) - 2)))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -73,8 +76,9 @@ def group(items: list[dict[str, Any]], similar: float = SIMILAR) -> list[dict[st
 
 
 class Inbox:
-    def __init__(self, redis: Redis, threshold: float = THRESHOLD,
-                 max_items: int = MAX_ITEMS) -> None:
+    def __init__(
+        self, redis: Redis, threshold: float = THRESHOLD, max_items: int = MAX_ITEMS
+    ) -> None:
         self.redis = redis
         self.threshold = threshold
         self.max_items = max_items
@@ -89,54 +93,82 @@ class Inbox:
             out.append("escalated")
         return out
 
-    async def consider(self, *, conv_id: str, seq: int | None, text: str, language: str,
-                       intent: str | None, confidence: float | None, escalated: bool,
-                       reasons: list[str]) -> bool:
+    async def consider(
+        self,
+        *,
+        conv_id: str,
+        seq: int | None,
+        text: str,
+        language: str,
+        intent: str | None,
+        confidence: float | None,
+        escalated: bool,
+        reasons: list[str],
+    ) -> bool:
         """Record the message for review when the bot was unsure or it escalated."""
         why = self.why(intent, confidence, escalated)
         if not why or not text.strip() or text.startswith("/"):  # "/" = a button payload
             return False
         item_id = uuid.uuid4().hex[:16]
         now = time.time()
-        item = {"id": item_id, "conversation_id": conv_id, "seq": seq, "text": text[:MAX_TEXT],
-                "language": language, "intent": intent,
-                "confidence": round(confidence, 4) if confidence is not None else None,
-                "escalated": escalated, "reasons": list(reasons), "why": why, "at": now}
+        item = {
+            "id": item_id,
+            "conversation_id": conv_id,
+            "seq": seq,
+            "text": text[:MAX_TEXT],
+            "language": language,
+            "intent": intent,
+            "confidence": round(confidence, 4) if confidence is not None else None,
+            "escalated": escalated,
+            "reasons": list(reasons),
+            "why": why,
+            "at": now,
+        }
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.trainer_inbox_item(item_id), json.dumps(item, ensure_ascii=False),
-                     ex=ITEM_TTL_S)
+            pipe.set(
+                keys.trainer_inbox_item(item_id),
+                json.dumps(item, ensure_ascii=False),
+                ex=ITEM_TTL_S,
+            )
             pipe.zadd(keys.TRAINER_INBOX, {item_id: now})
             pipe.zremrangebyrank(keys.TRAINER_INBOX, 0, -(self.max_items + 1))
             await pipe.execute()
         return True
 
     async def pending(self, limit: int = 500) -> list[dict[str, Any]]:
-        ids = [i.decode() if isinstance(i, bytes) else i
-               for i in await self.redis.zrevrange(keys.TRAINER_INBOX, 0, limit - 1)]
+        ids = [
+            i.decode() if isinstance(i, bytes) else i
+            for i in await self.redis.zrevrange(keys.TRAINER_INBOX, 0, limit - 1)
+        ]
         if not ids:
             return []
         raw = await self.redis.mget([keys.trainer_inbox_item(i) for i in ids])
-        gone = [i for i, r in zip(ids, raw) if r is None]
+        gone = [i for i, r in zip(ids, raw, strict=True) if r is None]
         if gone:  # expired items: drop their ids too
             await self.redis.zrem(keys.TRAINER_INBOX, *gone)
         return [json.loads(r) for r in raw if r is not None]
 
     async def groups(self, limit: int = 500) -> dict[str, Any]:
         items = await self.pending(limit)
-        return {"total": await self.redis.zcard(keys.TRAINER_INBOX), "threshold": self.threshold,
-                "groups": group(items)}
+        return {
+            "total": await self.redis.zcard(keys.TRAINER_INBOX),
+            "threshold": self.threshold,
+            "groups": group(items),
+        }
 
     async def get(self, item_id: str) -> dict[str, Any] | None:
         raw = await self.redis.get(keys.trainer_inbox_item(item_id))
         return json.loads(raw) if raw else None
 
-    async def resolve(self, item_ids: list[str], action: str, by: str,
-                      intent: str | None = None) -> int:
+    async def resolve(
+        self, item_ids: list[str], action: str, by: str, intent: str | None = None
+    ) -> int:
         """Take items out of the inbox (assigned or dismissed); keeps a short audit list."""
         if not item_ids:
             return 0
-        record = json.dumps({"ids": item_ids, "action": action, "by": by, "intent": intent,
-                             "at": time.time()})
+        record = json.dumps(
+            {"ids": item_ids, "action": action, "by": by, "intent": intent, "at": time.time()}
+        )
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zrem(keys.TRAINER_INBOX, *item_ids)
             pipe.delete(*[keys.trainer_inbox_item(i) for i in item_ids])

@@ -28,10 +28,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.language import NATIVE
+from bot.nlucheck import check_language, cross_language_conflicts
 from handoff import keys
-from handoff.launcher import VENV_BIN, fingerprint
-from handoff.textinput import InputError
+from handoff.errors import InputError
 from handoff.trainer.files import DataRoot
+from handoff.trainer.fingerprint import VENV_BIN, fingerprint
 from handoff.trainer.models import REPO, ModelRegistry, kill_group, subprocess_env
 
 LOG = logging.getLogger("handoff.trainer.jobs")
@@ -64,18 +65,28 @@ def parse_train_line(line: str) -> dict[str, Any] | None:
     if not line:
         return None
     if m := _EPOCHS.search(line):
-        return {"type": "epochs", "percent": int(m.group(1)), "done": int(m.group(2)),
-                "total": int(m.group(3))}
+        return {
+            "type": "epochs",
+            "percent": int(m.group(1)),
+            "done": int(m.group(2)),
+            "total": int(m.group(3)),
+        }
     if m := _COMPONENT.search(line):
         name = m.group(2)
-        return {"type": "component", "name": name,
-                "state": "started" if m.group(1).startswith("Starting") else "finished",
-                "part": "core" if name.endswith("Policy") else "nlu"}
+        return {
+            "type": "component",
+            "name": name,
+            "state": "started" if m.group(1).startswith("Starting") else "finished",
+            "part": "core" if name.endswith("Policy") else "nlu",
+        }
     if m := _SAVED.search(line):
         return {"type": "trained", "path": m.group(1)}
     if m := _CLASSIFIER.search(line):
-        return {"type": "log", "message": f"intent classifier fitted on {m.group(1)} examples, "
-                                          f"{m.group(2)} intents (one pass, no epochs)"}
+        return {
+            "type": "log",
+            "message": f"intent classifier fitted on {m.group(1)} examples, "
+            f"{m.group(2)} intents (one pass, no epochs)",
+        }
     if "Started validating domain and training data" in line:
         return {"type": "log", "message": "Rasa is validating domain and training data"}
     if "rasa.validator" in line and " - " in line:
@@ -85,15 +96,14 @@ def parse_train_line(line: str) -> dict[str, Any] | None:
 
 def config_has_epochs(config: Path = CONFIG) -> bool:
     text = config.read_text(encoding="utf-8")
-    return bool(re.search(r"DIETClassifier|TEDPolicy|ResponseSelector|UnexpecTEDIntentPolicy",
-                          text))
+    return bool(
+        re.search(r"DIETClassifier|TEDPolicy|ResponseSelector|UnexpecTEDIntentPolicy", text)
+    )
 
 
 def check_data(root: Path, langs: list[str]) -> tuple[list[str], list[str]]:
-    """`scripts/check_nlu.py`'s rules on the data to be trained: (errors, warnings).
+    """`bot/nlucheck.py`'s rules on the data to be trained: (errors, warnings).
     Counts below the minimum are warnings: they fail `make test`, not the training."""
-    from scripts.check_nlu import check_language, cross_language_conflicts
-
     with contextlib.redirect_stdout(io.StringIO()):
         problems = [p for lang in langs for p in check_language(lang, root)]
         if set(langs) == set(NATIVE):
@@ -119,26 +129,36 @@ class TrainingJobs:
         if raw is None:
             return list(NATIVE)
         if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
-            raise InputError(400, "bad_languages",
-                             "'languages' must be a non-empty list such as [\"en\"]")
+            raise InputError(
+                400, "bad_languages", "'languages' must be a non-empty list such as [\"en\"]"
+            )
         unknown = sorted(set(raw) - set(NATIVE))
         if unknown:
-            raise InputError(400, "unknown_language",
-                             f"not native languages: {unknown}; use {', '.join(NATIVE)}")
+            raise InputError(
+                400, "unknown_language", f"not native languages: {unknown}; use {', '.join(NATIVE)}"
+            )
         return [lang for lang in NATIVE if lang in raw]
 
-    async def start(self, langs: list[str], by: str,
-                    evaluate: Path | None = None) -> dict[str, Any]:
+    async def start(
+        self, langs: list[str], by: str, evaluate: Path | None = None
+    ) -> dict[str, Any]:
         """A training job, or with `evaluate` only the held-out evaluation of that model
         (for models trained elsewhere, e.g. the launcher's, so coverage shows F1)."""
         job_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         if not await self.redis.set(keys.TRAINER_LOCK, job_id, nx=True, ex=LOCK_TTL_S):
             running = _s(await self.redis.get(keys.TRAINER_LOCK) or b"")
-            raise InputError(409, "training_busy",
-                             f"a training is already running (job {running}); wait for it")
-        job = {"id": job_id, "state": "queued", "languages": json.dumps(langs), "by": by,
-               "started_at": str(time.time()), "stage": "queued",
-               "kind": "evaluate" if evaluate else "train"}
+            raise InputError(
+                409, "training_busy", f"a training is already running (job {running}); wait for it"
+            )
+        job: dict[str | bytes, bytes | float | int | str] = {
+            "id": job_id,
+            "state": "queued",
+            "languages": json.dumps(langs),
+            "by": by,
+            "started_at": str(time.time()),
+            "stage": "queued",
+            "kind": "evaluate" if evaluate else "train",
+        }
         if evaluate:
             job["model"] = evaluate.name
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -177,10 +197,12 @@ class TrainingJobs:
                 await self.redis.zrem(keys.TRAINER_JOBS, raw_id)
         return out
 
-    async def events_after(self, job_id: str, last_id: str, block_ms: int
-                           ) -> list[tuple[str, dict[str, Any]]]:
-        found = await self.redis.xread({keys.trainer_job_events(job_id): last_id},
-                                       count=200, block=block_ms)
+    async def events_after(
+        self, job_id: str, last_id: str, block_ms: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        found = await self.redis.xread(
+            {keys.trainer_job_events(job_id): last_id}, count=200, block=block_ms
+        )
         out = []
         for _stream, entries in found or []:
             for entry_id, fields in entries:
@@ -198,9 +220,12 @@ class TrainingJobs:
     # ------------------------------------------------------------ the job
     async def emit(self, job_id: str, event: dict[str, Any]) -> None:
         event = {"at": round(time.time(), 3), **event}
-        await self.redis.xadd(keys.trainer_job_events(job_id),
-                              {"data": json.dumps(event, ensure_ascii=False)},
-                              maxlen=5000, approximate=True)
+        await self.redis.xadd(
+            keys.trainer_job_events(job_id),
+            {"data": json.dumps(event, ensure_ascii=False)},
+            maxlen=5000,
+            approximate=True,
+        )
 
     async def _stage(self, job_id: str, stage: str, message: str) -> None:
         await self.redis.hset(keys.trainer_job(job_id), mapping={"stage": stage, "state": stage})
@@ -211,11 +236,10 @@ class TrainingJobs:
             await asyncio.sleep(LOCK_TTL_S / 3)
             await self.redis.eval(_REFRESH, 1, keys.TRAINER_LOCK, job_id, LOCK_TTL_S)
 
-    async def _run(self, job_id: str, langs: list[str], by: str,
-                   evaluate: Path | None) -> None:
+    async def _run(self, job_id: str, langs: list[str], by: str, evaluate: Path | None) -> None:
         heartbeat = asyncio.create_task(self._keep_lock(job_id))
         durations: dict[str, float] = {}
-        final: dict[str, str] = {}
+        final: dict[str | bytes, bytes | float | int | str] = {}
         try:
             if evaluate:
                 result = await self._evaluate_only(job_id, langs, evaluate, durations)
@@ -228,8 +252,7 @@ class TrainingJobs:
             raise
         except JobFailed as exc:
             final = {"state": "failed", "error": str(exc), "problems": json.dumps(exc.details)}
-            await self.emit(job_id, {"type": "failed", "message": str(exc),
-                                     "details": exc.details})
+            await self.emit(job_id, {"type": "failed", "message": str(exc), "details": exc.details})
         except Exception as exc:  # noqa: BLE001 - reported on the page, logged in full
             LOG.exception("training_job_failed", extra={"job": job_id})
             final = {"state": "failed", "error": f"{type(exc).__name__}: {exc}"}
@@ -237,18 +260,24 @@ class TrainingJobs:
         finally:
             heartbeat.cancel()
             with contextlib.suppress(Exception):
-                final.update(finished_at=str(time.time()), durations=json.dumps(durations),
-                             stage=final.get("state", "failed"))
+                final.update(
+                    finished_at=str(time.time()),
+                    durations=json.dumps(durations),
+                    stage=final.get("state", "failed"),
+                )
                 await self.redis.hset(keys.trainer_job(job_id), mapping=final)
                 await self.emit(job_id, {"type": "end", "state": final.get("state")})
                 for key in (keys.trainer_job(job_id), keys.trainer_job_events(job_id)):
                     await self.redis.expire(key, KEEP_JOB_S)
                 await self.redis.eval(_RELEASE, 1, keys.TRAINER_LOCK, job_id)
-            LOG.info("training_job_done", extra={"job": job_id, "state": final.get("state"),
-                                                 "durations": durations})
+            LOG.info(
+                "training_job_done",
+                extra={"job": job_id, "state": final.get("state"), "durations": durations},
+            )
 
-    async def _pipeline(self, job_id: str, langs: list[str], by: str,
-                        durations: dict[str, float]) -> dict[str, Any]:
+    async def _pipeline(
+        self, job_id: str, langs: list[str], by: str, durations: dict[str, float]
+    ) -> dict[str, Any]:
         started = time.monotonic()
         await self._stage(job_id, "validating", f"checking the {', '.join(langs)} data")
         loop = asyncio.get_running_loop()
@@ -267,20 +296,34 @@ class TrainingJobs:
         await self.redis.hset(keys.trainer_job(job_id), "model", name)
         t0 = time.monotonic()
         if path.exists():
-            await self._stage(job_id, "training", f"{name} was already trained from exactly "
-                                                  f"this data and config: reusing it")
+            await self._stage(
+                job_id,
+                "training",
+                f"{name} was already trained from exactly this data and config: reusing it",
+            )
         else:
             await self._stage(job_id, "training", f"rasa train on {', '.join(langs)}")
             if not config_has_epochs():
-                await self.emit(job_id, {"type": "note", "message":
-                                         "this pipeline's intent classifier (TF-IDF + SVM) and "
-                                         "RulePolicy train in one pass: there are no epochs, so "
-                                         "progress is shown as Rasa's stages"})
+                await self.emit(
+                    job_id,
+                    {
+                        "type": "note",
+                        "message": "this pipeline's intent classifier (TF-IDF + SVM) and "
+                        "RulePolicy train in one pass: there are no epochs, so "
+                        "progress is shown as Rasa's stages",
+                    },
+                )
             await self._train(job_id, langs, name)
         durations["train_s"] = round(time.monotonic() - t0, 1)
-        await self.redis.hset(keys.trainer_model(name), mapping={
-            "job": job_id, "by": by, "languages": json.dumps(langs),
-            "trained_at": str(time.time())})
+        await self.redis.hset(
+            keys.trainer_model(name),
+            mapping={
+                "job": job_id,
+                "by": by,
+                "languages": json.dumps(langs),
+                "trained_at": str(time.time()),
+            },
+        )
 
         async def emit(event: dict[str, Any]) -> None:
             await self.emit(job_id, event)
@@ -291,8 +334,9 @@ class TrainingJobs:
         active = await self.registry.active()
         current: dict[str, Any] = {}
         if active.get("path") and active["model"] != name:
-            await self._stage(job_id, "comparing",
-                              f"held-out evaluation of the active model {active['model']}")
+            await self._stage(
+                job_id, "comparing", f"held-out evaluation of the active model {active['model']}"
+            )
             current = await self.registry.evaluate(Path(active["path"]), langs, emit)
         durations["evaluate_s"] = round(time.monotonic() - t0, 1)
         protect = {f"model-{fp}.tar.gz", name}
@@ -300,11 +344,17 @@ class TrainingJobs:
             protect.add(f"model-{await loop.run_in_executor(None, fingerprint)}.tar.gz")
         removed = await self.registry.prune(protect)
         durations["total_s"] = round(time.monotonic() - started, 1)
-        return {"model": name, "languages": langs, "active_model": active.get("model"),
-                "comparison": compare(new, current), "pruned": removed}
+        return {
+            "model": name,
+            "languages": langs,
+            "active_model": active.get("model"),
+            "comparison": compare(new, current),
+            "pruned": removed,
+        }
 
-    async def _evaluate_only(self, job_id: str, langs: list[str], path: Path,
-                             durations: dict[str, float]) -> dict[str, Any]:
+    async def _evaluate_only(
+        self, job_id: str, langs: list[str], path: Path, durations: dict[str, float]
+    ) -> dict[str, Any]:
         started = time.monotonic()
 
         async def emit(event: dict[str, Any]) -> None:
@@ -314,25 +364,48 @@ class TrainingJobs:
         reports = await self.registry.evaluate(path, langs, emit)
         durations["evaluate_s"] = durations["total_s"] = round(time.monotonic() - started, 1)
         active = (await self.registry.active()).get("model")
-        return {"model": path.name, "languages": langs, "active_model": active,
-                "comparison": compare(reports, {}), "evaluated_only": True}
+        return {
+            "model": path.name,
+            "languages": langs,
+            "active_model": active,
+            "comparison": compare(reports, {}),
+            "evaluated_only": True,
+        }
 
     async def _train(self, job_id: str, langs: list[str], name: str) -> None:
         models = self.registry.models_dir
         models.mkdir(parents=True, exist_ok=True)
-        data = [str(self.data.nlu_dir / lang) for lang in langs] + \
-               [str(self.data.root / "data" / "rules")]
+        data = [str(self.data.nlu_dir / lang) for lang in langs] + [
+            str(self.data.root / "data" / "rules")
+        ]
         # below the live bot's priority: the Rasa server shares these cores
         nice = ["nice", "-n", "10"] if shutil.which("nice") else []
-        cmd = [*nice, str(VENV_BIN / "rasa"), "train", "--config", str(CONFIG),
-               "--domain", str(REPO / "domain.yml"), "--data", *data, "--out", str(models),
-               "--fixed-model-name", name.removesuffix(".tar.gz")]
+        cmd = [
+            *nice,
+            str(VENV_BIN / "rasa"),
+            "train",
+            "--config",
+            str(CONFIG),
+            "--domain",
+            str(REPO / "domain.yml"),
+            "--data",
+            *data,
+            "--out",
+            str(models),
+            "--fixed-model-name",
+            name.removesuffix(".tar.gz"),
+        ]
         log_dir = models / "logs"
         log_dir.mkdir(exist_ok=True)
         log_path = log_dir / f"train-{job_id}.log"
         proc = await asyncio.create_subprocess_exec(
-            *cmd, cwd=REPO, env=subprocess_env(), stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+            *cmd,
+            cwd=REPO,
+            env=subprocess_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
         tail: list[str] = []
         last_epoch: tuple[str, int] | None = None
         component = ""
@@ -376,9 +449,12 @@ class TrainingJobs:
 
 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
-    return {"macro_f1": report.get("macro_f1"), "accuracy": report.get("accuracy"),
-            "examples": report.get("examples"),
-            "confused": report.get("confused_pairs", [])[:5]}
+    return {
+        "macro_f1": report.get("macro_f1"),
+        "accuracy": report.get("accuracy"),
+        "examples": report.get("examples"),
+        "confused": report.get("confused_pairs", [])[:5],
+    }
 
 
 def compare(new: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:

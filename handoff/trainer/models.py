@@ -38,7 +38,7 @@ import aiohttp
 from redis.asyncio import Redis
 
 from handoff import keys
-from handoff.textinput import InputError
+from handoff.errors import InputError
 
 LOG = logging.getLogger("handoff.trainer.models")
 REPO = Path(__file__).resolve().parents[2]
@@ -113,8 +113,9 @@ class ModelRegistry:
     async def status(self) -> dict[str, Any] | None:
         try:
             async with aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(force_close=True),
-                    timeout=aiohttp.ClientTimeout(total=10)) as session:
+                connector=aiohttp.TCPConnector(force_close=True),
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as session:
                 async with session.get(f"{self.rasa_url}/status") as resp:
                     return dict(await resp.json()) if resp.status == 200 else None
         except (aiohttp.ClientError, TimeoutError, ValueError):
@@ -126,8 +127,12 @@ class ModelRegistry:
             return {"model": None, "path": None, "reachable": False}
         name = status.get("model_file")
         path = self.find(name) if name and MODEL_RE.match(name) else None
-        return {"model": name, "model_id": status.get("model_id"), "reachable": True,
-                "path": str(path) if path else None}
+        return {
+            "model": name,
+            "model_id": status.get("model_id"),
+            "reachable": True,
+            "path": str(path) if path else None,
+        }
 
     # ------------------------------------------------------------ evaluation
     async def cached_eval(self, name: str, langs: list[str]) -> dict[str, Any]:
@@ -135,7 +140,7 @@ class ModelRegistry:
         if not fields:
             return {}
         raw = await self.redis.hmget(keys.trainer_eval(name), fields)
-        return {lang: json.loads(r) for lang, r in zip(langs, raw) if r is not None}
+        return {lang: json.loads(r) for lang, r in zip(langs, raw, strict=True) if r is not None}
 
     async def all_evals(self, name: str) -> dict[str, Any]:
         from bot.language import NATIVE
@@ -149,30 +154,49 @@ class ModelRegistry:
         if not missing:
             await emit({"type": "log", "message": f"{path.name}: evaluation cached"})
             return reports
-        await emit({"type": "log", "message": f"evaluating {path.name} on the held-out sets "
-                                              f"of {', '.join(missing)}"})
+        await emit(
+            {
+                "type": "log",
+                "message": f"evaluating {path.name} on the held-out sets of {', '.join(missing)}",
+            }
+        )
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "eval.json"
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(REPO / "scripts" / "eval_nlu.py"), "--model", str(path),
-                "--out", str(out), *missing, cwd=REPO, env=subprocess_env(),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True)
+                sys.executable,
+                str(REPO / "scripts" / "eval_nlu.py"),
+                "--model",
+                str(path),
+                "--out",
+                str(out),
+                *missing,
+                cwd=REPO,
+                env=subprocess_env(),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
                 output, _ = await proc.communicate()
             except asyncio.CancelledError:
                 kill_group(proc)
                 raise
             if proc.returncode != 0 or not out.exists():
-                tail = [ln for ln in output.decode("utf-8", "replace").splitlines()
-                        if ln.strip() and "Warning" not in ln][-5:]
-                raise RuntimeError(f"evaluation failed (exit {proc.returncode}): "
-                                   + " | ".join(tail))
+                tail = [
+                    ln
+                    for ln in output.decode("utf-8", "replace").splitlines()
+                    if ln.strip() and "Warning" not in ln
+                ][-5:]
+                raise RuntimeError(
+                    f"evaluation failed (exit {proc.returncode}): " + " | ".join(tail)
+                )
             report = json.loads(out.read_text(encoding="utf-8"))
         fresh = report.get("languages", {})
         if fresh:
-            await self.redis.hset(keys.trainer_eval(path.name), mapping={
-                f"{lang}:{heldout_sha(lang)}": json.dumps(r) for lang, r in fresh.items()})
+            await self.redis.hset(
+                keys.trainer_eval(path.name),
+                mapping={f"{lang}:{heldout_sha(lang)}": json.dumps(r) for lang, r in fresh.items()},
+            )
             await self.redis.set(keys.TRAINER_LAST_EVAL, path.name)
         reports.update(fresh)
         return reports
@@ -191,14 +215,16 @@ class ModelRegistry:
                 continue
             prev = rec.get("previous")
             if prev and self.find(prev):
-                older = next((r.get("previous") for r in records[i + 1:] if r["model"] == prev),
-                             None)
+                older = next(
+                    (r.get("previous") for r in records[i + 1 :] if r["model"] == prev), None
+                )
                 return {"model": prev, "then_previous": older}
             return None
         return None
 
-    async def activate(self, name: str, by: str, *, rollback: bool = False,
-                       then_previous: str | None = None) -> dict[str, Any]:
+    async def activate(
+        self, name: str, by: str, *, rollback: bool = False, then_previous: str | None = None
+    ) -> dict[str, Any]:
         name = model_name(name)
         path = self.find(name)
         if path is None:
@@ -209,17 +235,32 @@ class ModelRegistry:
             before = await self.active()
             if not before["reachable"]:
                 raise InputError(503, "rasa_unavailable", "the Rasa server is not reachable")
-            was_active = any(r["model"] == name or r.get("previous") == name
-                             for r in await self.history())
-            if not rollback and not was_active and name != before["model"] \
-                    and not await self.redis.exists(keys.trainer_eval(name)):
-                raise InputError(409, "not_evaluated",
-                                 "evaluate this model on the held-out sets before activating it")
+            was_active = any(
+                r["model"] == name or r.get("previous") == name for r in await self.history()
+            )
+            if (
+                not rollback
+                and not was_active
+                and name != before["model"]
+                and not await self.redis.exists(keys.trainer_eval(name))
+            ):
+                raise InputError(
+                    409,
+                    "not_evaluated",
+                    "evaluate this model on the held-out sets before activating it",
+                )
             started = time.monotonic()
             outcome = await self._load_everywhere(path)
-            record = {"model": name, "path": str(path), "previous": before["model"],
-                      "by": by, "at": time.time(), "rollback": rollback,
-                      "seconds": round(time.monotonic() - started, 1), **outcome}
+            record = {
+                "model": name,
+                "path": str(path),
+                "previous": before["model"],
+                "by": by,
+                "at": time.time(),
+                "rollback": rollback,
+                "seconds": round(time.monotonic() - started, 1),
+                **outcome,
+            }
             if rollback:
                 # the undo stack: what was before the restored model becomes the next target
                 record["previous"] = then_previous
@@ -228,51 +269,69 @@ class ModelRegistry:
                 pipe.lpush(keys.TRAINER_ACTIVATIONS, json.dumps(record))
                 pipe.ltrim(keys.TRAINER_ACTIVATIONS, 0, HISTORY - 1)
                 await pipe.execute()
-            LOG.info("model_activated", extra={"model": name, "by": by, "rollback": rollback,
-                                               "confirmed": outcome["confirmed"],
-                                               "puts": outcome["puts"]})
+            LOG.info(
+                "model_activated",
+                extra={
+                    "model": name,
+                    "by": by,
+                    "rollback": rollback,
+                    "confirmed": outcome["confirmed"],
+                    "puts": outcome["puts"],
+                },
+            )
             return record
 
     async def rollback(self, by: str) -> dict[str, Any]:
         target = await self.rollback_target()
         if target is None:
-            raise InputError(409, "nothing_to_roll_back",
-                             "no earlier model to go back to (or its file was deleted)")
-        return await self.activate(target["model"], by, rollback=True,
-                                   then_previous=target["then_previous"])
+            raise InputError(
+                409,
+                "nothing_to_roll_back",
+                "no earlier model to go back to (or its file was deleted)",
+            )
+        return await self.activate(
+            target["model"], by, rollback=True, then_previous=target["then_previous"]
+        )
 
     async def _load_everywhere(self, path: Path) -> dict[str, Any]:
         """PUT the model until every worker runs it; see the module docstring."""
-        stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0,
-                 "other_worker_answers": 0}
+        stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0, "other_worker_answers": 0}
         confirmed_rounds = empty_rounds = 0
         deadline = time.monotonic() + ACTIVATE_DEADLINE_S
         # a fresh connection per request: keep-alive would pin every request to one worker
         async with aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True),
-                timeout=aiohttp.ClientTimeout(total=180)) as session:
+            connector=aiohttp.TCPConnector(force_close=True),
+            timeout=aiohttp.ClientTimeout(total=180),
+        ) as session:
 
             async def put() -> None:
                 stats["puts"] += 1
-                async with session.put(f"{self.rasa_url}/model",
-                                       json={"model_file": str(path)}) as resp:
+                async with session.put(
+                    f"{self.rasa_url}/model", json={"model_file": str(path)}
+                ) as resp:
                     if resp.status not in (200, 204):
                         body = (await resp.text())[:300]
-                        raise InputError(502, "rasa_refused",
-                                         f"Rasa did not load {path.name} ({resp.status}): {body}")
+                        raise InputError(
+                            502,
+                            "rasa_refused",
+                            f"Rasa did not load {path.name} ({resp.status}): {body}",
+                        )
 
             async def current() -> str | None:
                 stats["polls"] += 1
                 try:
                     async with session.get(f"{self.rasa_url}/status") as resp:
-                        return (await resp.json()).get("model_file") \
-                            if resp.status == 200 else None
+                        return (await resp.json()).get("model_file") if resp.status == 200 else None
                 except (aiohttp.ClientError, TimeoutError, ValueError):
                     return None
 
             await put()  # one worker runs it now
-            while (confirmed_rounds < CONFIRM_ROUNDS and empty_rounds < EMPTY_ROUNDS
-                   and stats["rounds"] < MAX_ROUNDS and time.monotonic() < deadline):
+            while (
+                confirmed_rounds < CONFIRM_ROUNDS
+                and empty_rounds < EMPTY_ROUNDS
+                and stats["rounds"] < MAX_ROUNDS
+                and time.monotonic() < deadline
+            ):
                 stats["rounds"] += 1
                 # the worker that takes this PUT is busy loading and accepts nothing, so
                 # the status requests meanwhile are answered by the other workers
@@ -302,8 +361,11 @@ class ModelRegistry:
             finals = [await current() for _ in range(CONFIRM_POLLS)]
         all_new = all(name == path.name for name in finals)
         single = empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0
-        return {"confirmed": all_new and (confirmed_rounds >= CONFIRM_ROUNDS or single),
-                "single_worker": single, **stats}
+        return {
+            "confirmed": all_new and (confirmed_rounds >= CONFIRM_ROUNDS or single),
+            "single_worker": single,
+            **stats,
+        }
 
     # ------------------------------------------------------------ housekeeping
     async def prune(self, protect: set[str]) -> list[str]:
@@ -334,25 +396,45 @@ class ModelRegistry:
             paths.append(Path(active["path"]))
         out = []
         for path in paths:
-            info = {_s(k): _s(v) for k, v in
-                    (await self.redis.hgetall(keys.trainer_model(path.name))).items()}
+            info = {
+                _s(k): _s(v)
+                for k, v in (await self.redis.hgetall(keys.trainer_model(path.name))).items()
+            }
             evals = await self.all_evals(path.name)
             st = path.stat()
-            out.append({
-                "name": path.name, "folder": str(path.parent), "size": st.st_size,
-                "created_at": st.st_mtime, "active": path.name == active.get("model"),
-                "languages": languages_of(path.name), "trained_by": info.get("by"),
-                "job": info.get("job"),
-                "evaluation": {lang: {"macro_f1": r.get("macro_f1"),
-                                      "accuracy": r.get("accuracy")}
-                               for lang, r in evals.items()}})
-        return {"active": active, "rollback_to": (target or {}).get("model"),
-                "models": out, "history": (await self.history(10)), "keep": self.keep}
+            out.append(
+                {
+                    "name": path.name,
+                    "folder": str(path.parent),
+                    "size": st.st_size,
+                    "created_at": st.st_mtime,
+                    "active": path.name == active.get("model"),
+                    "languages": languages_of(path.name),
+                    "trained_by": info.get("by"),
+                    "job": info.get("job"),
+                    "evaluation": {
+                        lang: {"macro_f1": r.get("macro_f1"), "accuracy": r.get("accuracy")}
+                        for lang, r in evals.items()
+                    },
+                }
+            )
+        return {
+            "active": active,
+            "rollback_to": (target or {}).get("model"),
+            "models": out,
+            "history": (await self.history(10)),
+            "keep": self.keep,
+        }
 
 
 def subprocess_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "RASA_TELEMETRY_ENABLED": "false",
-            "RASA_MAX_CACHE_SIZE": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_MAX_CACHE_SIZE": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
 
 
 def kill_group(proc: asyncio.subprocess.Process) -> None:

@@ -20,18 +20,22 @@ from typing import Any
 from aiohttp import web
 
 from bot.language import NATIVE
-from handoff import appkeys as K
-from handoff import auth, keys
-from handoff.textinput import InputError, check_conversation_id
+from handoff import keys
+from handoff.accounts import auth
+from handoff.conversations.text import check_conversation_id
+from handoff.errors import InputError
 from handoff.trainer import coverage, files, validate
 from handoff.trainer.files import Conflict, DataRoot, FileWriter
 from handoff.trainer.inbox import Inbox
 from handoff.trainer.jobs import TERMINAL, TrainingJobs, config_has_epochs
 from handoff.trainer.models import REPO, ModelRegistry
 from handoff.trainer.validate import ExampleIndex, Occurrence, ValidationFailed
+from handoff.web import appkeys as K
+from handoff.web import hooks
+from handoff.web.requests import read_json
 
 PREFIX = "/api/trainer"
-PAGE = Path(__file__).resolve().parent.parent / "static" / "trainer" / "index.html"
+PAGE = Path(__file__).resolve().parent.parent / "web" / "static" / "trainer" / "index.html"
 JOB_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 ITEM_ID = re.compile(r"^[0-9a-f]{16}$")
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -56,8 +60,6 @@ def _t(request: web.Request) -> Trainer:
 
 
 async def body_of(request: web.Request, optional: bool = False) -> dict[str, Any]:
-    from handoff.app import read_json
-
     if optional and not await request.read():
         return {}
     return await read_json(request)
@@ -66,15 +68,15 @@ async def body_of(request: web.Request, optional: bool = False) -> dict[str, Any
 def version_in(body: dict[str, Any]) -> str:
     version = body.get("version")
     if not isinstance(version, str) or not VERSION.match(version):
-        raise InputError(400, "missing_version",
-                         "send the 'version' of the file you edited (from the last GET)")
+        raise InputError(
+            400, "missing_version", "send the 'version' of the file you edited (from the last GET)"
+        )
     return version
 
 
 def known_intent(intent: str) -> str:
     if intent not in validate.domain_intents():
-        raise InputError(404, "unknown_intent",
-                         f"{intent!r} is not an intent of domain.yml")
+        raise InputError(404, "unknown_intent", f"{intent!r} is not an intent of domain.yml")
     return intent
 
 
@@ -90,15 +92,21 @@ def _flag(body: dict[str, Any], name: str) -> bool:
 
 # ---------------------------------------------------------------- overview
 
+
 async def meta(request: web.Request) -> web.Response:
     t = _t(request)
-    return web.json_response({
-        "account": request["account"].public(),
-        "languages": list(NATIVE), "intents": validate.domain_intents(),
-        "entities": validate.domain_entities(),
-        "minimum": {lang: coverage.minimum(lang) for lang in NATIVE},
-        "files": {lang: list(t.data.nlu_files(lang)) for lang in NATIVE},
-        "inbox_threshold": t.inbox.threshold, "epochs": config_has_epochs()})
+    return web.json_response(
+        {
+            "account": request["account"].public(),
+            "languages": list(NATIVE),
+            "intents": validate.domain_intents(),
+            "entities": validate.domain_entities(),
+            "minimum": {lang: coverage.minimum(lang) for lang in NATIVE},
+            "files": {lang: list(t.data.nlu_files(lang)) for lang in NATIVE},
+            "inbox_threshold": t.inbox.threshold,
+            "epochs": config_has_epochs(),
+        }
+    )
 
 
 async def latest_evaluation(t: Trainer) -> dict[str, Any] | None:
@@ -121,12 +129,16 @@ async def get_coverage(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- NLU examples
 
+
 def _target_file(t: Trainer, lang: str, intent: str) -> str:
     """The file new examples of an intent go to: where the language keeps it, else the
     file that holds it in English (same feature split in every language)."""
     for candidate in (lang, "en"):
-        owners = [p.stem for p, ex in t.index.files().items()
-                  if p.parent.name == candidate and intent in ex]
+        owners = [
+            p.stem
+            for p, ex in t.index.files().items()
+            if p.parent.name == candidate and intent in ex
+        ]
         if owners:
             return owners[-1]
     raise InputError(404, "no_file_for_intent", f"no NLU file holds {intent} yet")
@@ -143,23 +155,41 @@ async def list_examples(request: web.Request) -> web.Response:
         for i, text in enumerate(files.quick_examples(raw).get(intent, [])):
             examples.append({"file": feature, "index": i, "text": text})
     target = _target_file(t, lang, intent)
-    return web.json_response({"language": lang, "intent": intent, "examples": examples,
-                              "versions": versions, "target_file": target,
-                              "minimum": coverage.minimum(lang)})
+    return web.json_response(
+        {
+            "language": lang,
+            "intent": intent,
+            "examples": examples,
+            "versions": versions,
+            "target_file": target,
+            "minimum": coverage.minimum(lang),
+        }
+    )
 
 
-async def _add(t: Trainer, lang: str, intent: str, text: object, feature: str,
-               version: str | None, allow_language: bool) -> dict[str, Any]:
+async def _add(
+    t: Trainer,
+    lang: str,
+    intent: str,
+    text: object,
+    feature: str,
+    version: str | None,
+    allow_language: bool,
+) -> dict[str, Any]:
     path = t.data.nlu_path(lang, feature)
 
     def mutate(doc: Any) -> dict[str, Any]:
-        clean = validate.check_example(t.index, lang, intent, text,
-                                       allow_language=allow_language)
+        clean = validate.check_example(t.index, lang, intent, text, allow_language=allow_language)
         return {"file": feature, "index": files.add_example(doc, intent, clean), "text": clean}
 
     example, new_version = await t.writer.update(path, version, mutate)
-    return {"language": lang, "intent": intent, "example": example, "file": feature,
-            "version": new_version}
+    return {
+        "language": lang,
+        "intent": intent,
+        "example": example,
+        "file": feature,
+        "version": new_version,
+    }
 
 
 async def add_example(request: web.Request) -> web.Response:
@@ -170,8 +200,9 @@ async def add_example(request: web.Request) -> web.Response:
     feature = body.get("file") or _target_file(t, lang, intent)
     if not isinstance(feature, str):
         raise InputError(400, "bad_file", "'file' must be a file name such as \"tracking\"")
-    result = await _add(t, lang, intent, body.get("text"), feature, version_in(body),
-                        _flag(body, "allow_language"))
+    result = await _add(
+        t, lang, intent, body.get("text"), feature, version_in(body), _flag(body, "allow_language")
+    )
     return web.json_response(result, status=201)
 
 
@@ -190,18 +221,25 @@ async def edit_example(request: web.Request) -> web.Response:
         if deleting:
             old = files.replace_example(doc, intent, index, None, previous)
             return {"deleted": old}
-        clean = validate.check_example(t.index, lang, intent, body.get("text"),
-                                       editing=Occurrence(lang, feature, intent, index),
-                                       allow_language=_flag(body, "allow_language"))
+        clean = validate.check_example(
+            t.index,
+            lang,
+            intent,
+            body.get("text"),
+            editing=Occurrence(lang, feature, intent, index),
+            allow_language=_flag(body, "allow_language"),
+        )
         old = files.replace_example(doc, intent, index, clean, previous)
         return {"example": {"file": feature, "index": index, "text": clean}, "previous": old}
 
     result, new_version = await t.writer.update(path, version, mutate)
-    return web.json_response({"language": lang, "intent": intent, "file": feature,
-                              "version": new_version, **result})
+    return web.json_response(
+        {"language": lang, "intent": intent, "file": feature, "version": new_version, **result}
+    )
 
 
 # ---------------------------------------------------------------- response copy
+
 
 def _copy(doc: Any) -> Any:
     responses = doc.get("responses")
@@ -217,11 +255,23 @@ async def list_responses(request: web.Request) -> web.Response:
     english, _ = files.read(t.data.responses_path("en"))
     en_copy, copy = _copy(english), _copy(doc)
     keys_in_order = list(copy) + [k for k in en_copy if k not in copy]
-    return web.json_response({"language": lang, "version": version, "responses": [
-        {"key": k, "text": str(copy[k]) if k in copy else None,
-         "english": str(en_copy[k]) if k in en_copy else None,
-         "placeholders": sorted(validate.placeholders(str(en_copy.get(k, copy.get(k, "")))))}
-        for k in keys_in_order]})
+    return web.json_response(
+        {
+            "language": lang,
+            "version": version,
+            "responses": [
+                {
+                    "key": k,
+                    "text": str(copy[k]) if k in copy else None,
+                    "english": str(en_copy[k]) if k in en_copy else None,
+                    "placeholders": sorted(
+                        validate.placeholders(str(en_copy.get(k, copy.get(k, ""))))
+                    ),
+                }
+                for k in keys_in_order
+            ],
+        }
+    )
 
 
 async def edit_response(request: web.Request) -> web.Response:
@@ -233,24 +283,39 @@ async def edit_response(request: web.Request) -> web.Response:
     english_doc, _ = files.read(t.data.responses_path("en"))
     en_copy = _copy(english_doc)
     if not files.NAME_RE.match(key) or key not in en_copy:
-        raise InputError(404, "unknown_key", f"{key!r} is not a reply key of the English copy "
-                                             f"(new keys need code in actions/)")
+        raise InputError(
+            404,
+            "unknown_key",
+            f"{key!r} is not a reply key of the English copy (new keys need code in actions/)",
+        )
 
     def mutate(doc: Any) -> dict[str, Any]:
         copy = _copy(doc)
-        clean = validate.check_reply(lang, key, body.get("text"), str(en_copy[key]),
-                                     allow_language=_flag(body, "allow_language"))
+        clean = validate.check_reply(
+            lang,
+            key,
+            body.get("text"),
+            str(en_copy[key]),
+            allow_language=_flag(body, "allow_language"),
+        )
         old = copy.get(key)
         copy[key] = type(old)(clean) if isinstance(old, str) and type(old) is not str else clean
         return {"key": key, "text": clean, "previous": str(old) if old is not None else None}
 
     result, new_version = await t.writer.update(t.data.responses_path(lang), version, mutate)
-    return web.json_response({"language": lang, "version": new_version, **result,
-                              "note": "replies are read when the action server starts: "
-                                      "restart it to serve the new copy"})
+    return web.json_response(
+        {
+            "language": lang,
+            "version": new_version,
+            **result,
+            "note": "replies are read when the action server starts: "
+            "restart it to serve the new copy",
+        }
+    )
 
 
 # ---------------------------------------------------------------- review inbox
+
 
 async def get_inbox(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "300")
@@ -267,15 +332,16 @@ async def assign_item(request: web.Request) -> web.Response:
     body = await body_of(request)
     intent = body.get("intent")
     if not isinstance(intent, str):
-        raise InputError(400, "bad_intent", "send {\"intent\": \"track_order\"}")
+        raise InputError(400, "bad_intent", 'send {"intent": "track_order"}')
     known_intent(intent)
     item = await t.inbox.get(item_id)
     if item is None:
         raise InputError(404, "unknown_item", "this message is no longer in the inbox")
     lang = DataRoot.check_language(body.get("language") or item["language"])
     text = body.get("text") if body.get("text") is not None else item["text"]
-    result = await _add(t, lang, intent, text, _target_file(t, lang, intent), None,
-                        _flag(body, "allow_language"))
+    result = await _add(
+        t, lang, intent, text, _target_file(t, lang, intent), None, _flag(body, "allow_language")
+    )
     await t.inbox.resolve([item_id], "assigned", request["account"].login, intent)
     return web.json_response({**result, "item": item_id}, status=201)
 
@@ -283,9 +349,13 @@ async def assign_item(request: web.Request) -> web.Response:
 async def dismiss_items(request: web.Request) -> web.Response:
     body = await body_of(request)
     ids = body.get("ids")
-    if not isinstance(ids, list) or not ids or len(ids) > 1000 or not all(
-            isinstance(i, str) and ITEM_ID.match(i) for i in ids):
-        raise InputError(400, "bad_ids", "send {\"ids\": [...]} with 1-1000 inbox item ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > 1000
+        or not all(isinstance(i, str) and ITEM_ID.match(i) for i in ids)
+    ):
+        raise InputError(400, "bad_ids", 'send {"ids": [...]} with 1-1000 inbox item ids')
     removed = await _t(request).inbox.resolve(ids, "dismissed", request["account"].login)
     return web.json_response({"dismissed": removed})
 
@@ -295,11 +365,17 @@ async def conversation(request: web.Request) -> web.Response:
     store = request.app[K.STORE]
     if not await store.exists(conv_id):
         raise InputError(404, "unknown_conversation", f"no conversation {conv_id!r}")
-    return web.json_response({"conversation_id": conv_id, "meta": await store.meta(conv_id),
-                              "transcript": await store.history(conv_id)})
+    return web.json_response(
+        {
+            "conversation_id": conv_id,
+            "meta": await store.meta(conv_id),
+            "transcript": await store.history(conv_id),
+        }
+    )
 
 
 # ---------------------------------------------------------------- train, evaluate, activate
+
 
 async def start_job(request: web.Request) -> web.Response:
     t = _t(request)
@@ -332,8 +408,13 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     last = request.headers.get("Last-Event-ID") or request.query.get("after") or "0-0"
     if not STREAM_ID.match(last):
         raise InputError(400, "bad_event_id", "Last-Event-ID must look like 1700000000000-0")
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                       "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    resp = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+        }
+    )
     await resp.prepare(request)
     idle = 0
     try:
@@ -361,8 +442,9 @@ async def get_models(request: web.Request) -> web.Response:
 
 
 async def activate_model(request: web.Request) -> web.Response:
-    record = await _t(request).registry.activate(request.match_info["name"],
-                                                 request["account"].login)
+    record = await _t(request).registry.activate(
+        request.match_info["name"], request["account"].login
+    )
     return web.json_response({"activation": record})
 
 
@@ -384,6 +466,7 @@ async def rollback_model(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- wiring
 
+
 def trainer_only(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
@@ -393,13 +476,22 @@ def trainer_only(handler: Handler) -> Handler:
         except ValidationFailed as exc:
             problems = [p.as_dict() for p in exc.problems]
             code = problems[0]["code"] if len(problems) == 1 else "invalid"
-            return web.json_response({"error": {"code": code, "message": str(exc),
-                                                "problems": problems}}, status=422)
+            return web.json_response(
+                {"error": {"code": code, "message": str(exc), "problems": problems}}, status=422
+            )
         except Conflict as exc:
-            return web.json_response({"error": {
-                "code": "conflict", "current_version": exc.current_version,
-                "message": f"{exc.name} was changed by someone else since you loaded it: "
-                           f"reload, then make your change again"}}, status=409)
+            return web.json_response(
+                {
+                    "error": {
+                        "code": "conflict",
+                        "current_version": exc.current_version,
+                        "message": f"{exc.name} was changed by someone else since you loaded it: "
+                        f"reload, then make your change again",
+                    }
+                },
+                status=409,
+            )
+
     return guarded
 
 
@@ -439,9 +531,14 @@ def build(app: web.Application) -> Trainer:
     data = DataRoot(Path(settings.trainer_data_root or REPO).resolve())
     models_dir = Path(settings.models_dir or REPO / "models").resolve()
     registry = ModelRegistry(redis, models_dir, settings.rasa_url, settings.keep_models)
-    return Trainer(data=data, writer=FileWriter(data), index=ExampleIndex(data),
-                   inbox=Inbox(redis), registry=registry,
-                   jobs=TrainingJobs(redis, data, registry))
+    return Trainer(
+        data=data,
+        writer=FileWriter(data),
+        index=ExampleIndex(data),
+        inbox=Inbox(redis),
+        registry=registry,
+        jobs=TrainingJobs(redis, data, registry),
+    )
 
 
 def add_routes(app: web.Application) -> None:
@@ -457,7 +554,7 @@ def add_routes(app: web.Application) -> None:
             app[K.TRAINER].closing.set()
 
     app.cleanup_ctx.append(trainer_ctx)
-    app.on_shutdown.append(stop_streams)
+    hooks.on_shutdown(app, stop_streams)
     for method, path, handler in ROUTES:
         app.router.add_route(method, PREFIX + path, trainer_only(handler))
     app.router.add_get("/trainer", page)

@@ -1,6 +1,6 @@
 """Checks an NLU example or a reply must pass before anything is written.
 
-The example rules are those `scripts/check_nlu.py` enforces in `make test` (one intent per
+The example rules are those `bot/nlucheck.py` enforces in `make test` (one intent per
 text in any language, held-out texts never in training, known entities), plus annotation
 syntax and a conservative "is this the file's language" check.
 """
@@ -17,21 +17,22 @@ from pathlib import Path
 from typing import Any
 
 import regex
-import yaml
 
 from bot import language
+from bot.nludata import ANNOTATION, entity_names, intents, key_of, plain
 from handoff.trainer.files import DataRoot, quick_examples
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_EXAMPLE_CHARS = 500
 MAX_REPLY_CHARS = 2000
-# `[text](entity)` or `[text]{"entity": "...", "value": "...", "role": ..., "group": ...}`
-ANNOTATION = regex.compile(r"\[([^\[\]\n]*)\](?:\(([^()\n]*)\)|(\{[^{}\n]*\}))")
 ANNOTATION_KEYS = {"entity", "value", "role", "group"}
 # a language written in its own script may mix in English words ("cancel order ค่ะ"):
 # one letter of its script is enough to trust the file's language
-OWN_SCRIPT = {"ar": regex.compile(r"\p{Arabic}"), "th": regex.compile(r"\p{Thai}"),
-              "ja": regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}]")}
+OWN_SCRIPT = {
+    "ar": regex.compile(r"\p{Arabic}"),
+    "th": regex.compile(r"\p{Thai}"),
+    "ja": regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}]"),
+}
 # kanji-only Japanese reads as Chinese to a script rule
 ACCEPTED_DETECTIONS = {"ja": {"zh"}}
 SUPPORT_FLOOR = 0.15
@@ -54,26 +55,16 @@ class ValidationFailed(Exception):
         self.problems = problems
 
 
-@lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    return dict(yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8")) or {})
-
-
 def domain_intents() -> list[str]:
-    return [str(x) for x in domain().get("intents", [])]
+    return intents()
 
 
 def domain_entities() -> list[str]:
-    return [str(x) for x in domain().get("entities", [])]
-
-
-def key_of(text: str) -> str:
-    """What makes two examples "the same": the text without annotations, lowercased."""
-    return " ".join(ANNOTATION.sub(lambda m: m.group(1), text).split()).lower()
+    return entity_names()
 
 
 def plain_text(text: str) -> str:
-    return ANNOTATION.sub(lambda m: m.group(1), text)
+    return plain(text)
 
 
 def check_annotations(text: str) -> list[Problem]:
@@ -90,23 +81,30 @@ def check_annotations(text: str) -> list[Problem]:
                 problems.append(Problem("bad_annotation", f"{spec!r} is not valid JSON"))
                 continue
             if not isinstance(parsed, dict) or not isinstance(parsed.get("entity"), str):
-                problems.append(Problem("bad_annotation",
-                                        f"{spec!r} needs an \"entity\" name"))
+                problems.append(Problem("bad_annotation", f'{spec!r} needs an "entity" name'))
                 continue
             extra = set(parsed) - ANNOTATION_KEYS
             if extra:
-                problems.append(Problem("bad_annotation",
-                                        f"{spec!r} has unknown keys {sorted(extra)}"))
+                problems.append(
+                    Problem("bad_annotation", f"{spec!r} has unknown keys {sorted(extra)}")
+                )
             name = parsed["entity"]
         name = (name or "").strip()
         if name not in entities:
-            problems.append(Problem("unknown_entity", f"{name!r} is not an entity; use one of "
-                                                      f"{', '.join(sorted(entities))}"))
+            problems.append(
+                Problem(
+                    "unknown_entity",
+                    f"{name!r} is not an entity; use one of {', '.join(sorted(entities))}",
+                )
+            )
     rest = ANNOTATION.sub("", text)
     if "[" in rest or "]" in rest:
-        problems.append(Problem("bad_annotation",
-                                "unbalanced [ ]: annotate as [text](entity), e.g. "
-                                "[XB-204518](order_id)"))
+        problems.append(
+            Problem(
+                "bad_annotation",
+                "unbalanced [ ]: annotate as [text](entity), e.g. [XB-204518](order_id)",
+            )
+        )
     return problems
 
 
@@ -132,16 +130,23 @@ def language_problem(text: str, lang: str) -> Problem | None:
     if found.language in (None, lang) or found.language in ACCEPTED_DETECTIONS.get(lang, ()):
         return None
     long_enough = found.reliable and len(text.split()) >= 3
-    clear = (found.method == "script" and found.confidence >= 0.9) or (
-        long_enough and found.confidence >= 0.85) or (
-        # Spanish vs Portuguese split the vote, yet hardly a word is English
-        long_enough and found.language in language.NATIVE
-        and target_support(text, lang) < SUPPORT_FLOOR)
+    clear = (
+        (found.method == "script" and found.confidence >= 0.9)
+        or (long_enough and found.confidence >= 0.85)
+        or (
+            # Spanish vs Portuguese split the vote, yet hardly a word is English
+            long_enough
+            and found.language in language.NATIVE
+            and target_support(text, lang) < SUPPORT_FLOOR
+        )
+    )
     if not clear:
         return None
-    return Problem("wrong_language",
-                   f"this looks like {found.language} (confidence {found.confidence:.2f}), "
-                   f"not {lang}: add it to the {found.language} data instead")
+    return Problem(
+        "wrong_language",
+        f"this looks like {found.language} (confidence {found.confidence:.2f}), "
+        f"not {lang}: add it to the {found.language} data instead",
+    )
 
 
 def normalise_example(text: object) -> tuple[str, list[Problem]]:
@@ -158,8 +163,12 @@ def normalise_example(text: object) -> tuple[str, list[Problem]]:
     if not plain_text(text).strip():
         return text, [Problem("empty_example", "the example is empty")]
     if len(text) > MAX_EXAMPLE_CHARS:
-        return text, [Problem("example_too_long", f"{len(text)} characters; examples have at "
-                                                  f"most {MAX_EXAMPLE_CHARS}")]
+        return text, [
+            Problem(
+                "example_too_long",
+                f"{len(text)} characters; examples have at most {MAX_EXAMPLE_CHARS}",
+            )
+        ]
     return text, []
 
 
@@ -216,7 +225,8 @@ class ExampleIndex:
                 for intent, texts in examples.items():
                     for i, text in enumerate(texts):
                         by_key.setdefault(key_of(text), []).append(
-                            Occurrence(path.parent.name, path.stem, intent, i))
+                            Occurrence(path.parent.name, path.stem, intent, i)
+                        )
             self._by_key, self._signature = by_key, signature
         return self._by_key
 
@@ -244,8 +254,15 @@ class ExampleIndex:
         return self._heldout(lang, self._stamp(path))
 
 
-def check_example(index: ExampleIndex, lang: str, intent: str, raw_text: object, *,
-                  editing: Occurrence | None = None, allow_language: bool = False) -> str:
+def check_example(
+    index: ExampleIndex,
+    lang: str,
+    intent: str,
+    raw_text: object,
+    *,
+    editing: Occurrence | None = None,
+    allow_language: bool = False,
+) -> str:
     """The cleaned example text, or ValidationFailed with every problem found."""
     text, problems = normalise_example(raw_text)
     if problems:
@@ -257,16 +274,25 @@ def check_example(index: ExampleIndex, lang: str, intent: str, raw_text: object,
             continue
         where = f"{occ.language}/{occ.feature}.yml"
         if occ.intent == intent and occ.language == lang:
-            problems.append(Problem("duplicate_example",
-                                    f"already an example of {intent} in {where}"))
+            problems.append(
+                Problem("duplicate_example", f"already an example of {intent} in {where}")
+            )
         elif occ.intent != intent:
-            problems.append(Problem("conflicting_intent",
-                                    f"the same text is an example of {occ.intent} in {where}; "
-                                    f"one text can only mean one intent"))
+            problems.append(
+                Problem(
+                    "conflicting_intent",
+                    f"the same text is an example of {occ.intent} in {where}; "
+                    f"one text can only mean one intent",
+                )
+            )
     if key in index.heldout(lang):
-        problems.append(Problem("heldout_example",
-                                f"this text is in the held-out test set tests/nlu/{lang}.yml; "
-                                f"training on it would make the evaluation meaningless"))
+        problems.append(
+            Problem(
+                "heldout_example",
+                f"this text is in the held-out test set tests/nlu/{lang}.yml; "
+                f"training on it would make the evaluation meaningless",
+            )
+        )
     if not allow_language:
         found = language_problem(plain_text(text), lang)
         if found:
@@ -280,8 +306,9 @@ def placeholders(template: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
 
-def check_reply(lang: str, key: str, raw_text: object, english: str,
-                allow_language: bool = False) -> str:
+def check_reply(
+    lang: str, key: str, raw_text: object, english: str, allow_language: bool = False
+) -> str:
     """The reply as it will be saved (leading/trailing spaces kept: they can be copy)."""
     if not isinstance(raw_text, str):
         raise ValidationFailed([Problem("bad_text", "'text' must be a string")])
@@ -292,24 +319,38 @@ def check_reply(lang: str, key: str, raw_text: object, english: str,
     if not text.strip():
         problems.append(Problem("empty_reply", "the reply is empty"))
     if len(text) > MAX_REPLY_CHARS:
-        problems.append(Problem("reply_too_long", f"{len(text)} characters; replies have at "
-                                                  f"most {MAX_REPLY_CHARS}"))
+        problems.append(
+            Problem(
+                "reply_too_long", f"{len(text)} characters; replies have at most {MAX_REPLY_CHARS}"
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
     try:
         found = placeholders(text)
     except ValueError as exc:
-        raise ValidationFailed([Problem("bad_placeholder",
-                                        f"braces do not pair up ({exc}); placeholders look "
-                                        f"like {{order_id}}")]) from None
+        raise ValidationFailed(
+            [
+                Problem(
+                    "bad_placeholder",
+                    f"braces do not pair up ({exc}); placeholders look like {{order_id}}",
+                )
+            ]
+        ) from None
     wanted = placeholders(english)
     if found != wanted:
         missing, extra = sorted(wanted - found), sorted(found - wanted)
-        detail = "; ".join(x for x in (f"missing {missing}" if missing else "",
-                                       f"unknown {extra}" if extra else "") if x)
-        problems.append(Problem("placeholders",
-                                f"{key} must use exactly the placeholders "
-                                f"{sorted(wanted) or 'none'} ({detail})"))
+        detail = "; ".join(
+            x
+            for x in (f"missing {missing}" if missing else "", f"unknown {extra}" if extra else "")
+            if x
+        )
+        problems.append(
+            Problem(
+                "placeholders",
+                f"{key} must use exactly the placeholders {sorted(wanted) or 'none'} ({detail})",
+            )
+        )
     if not allow_language:
         words_only = regex.sub(r"\{[^{}]*\}", " ", text)
         found_lang = language_problem(words_only, lang)

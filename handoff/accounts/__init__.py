@@ -1,0 +1,1 @@
+"""Staff accounts: agents, trainers, leads and admins; password hashing, sessions, roles."""

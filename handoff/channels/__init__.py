@@ -1,0 +1,1 @@
+"""Channels shoppers reach us through: the Channel protocol, the socket hub, the widget socket."""

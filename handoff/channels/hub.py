@@ -1,0 +1,107 @@
+"""Open websockets of this gateway and the Redis pub/sub listener that feeds them.
+
+Every gateway subscribes to all conversation channels, the agents' channels and the queue
+channel; it forwards what it hears to the sockets it holds (a shopper on gateway A and the
+agent on gateway B both see every entry, in transcript order, once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from handoff import keys
+from handoff.channels.base import Sink
+
+LOG = logging.getLogger("handoff.channels")
+
+
+def event_message(data: dict[str, Any]) -> dict[str, Any]:
+    """A channel payload as the socket message: transcript entries carry a seq, ephemeral
+    events (typing, mode changes) an "event" name."""
+    if "event" in data:
+        return {"type": data["event"], **{k: v for k, v in data.items() if k != "event"}}
+    return {"type": "entry", "entry": data}
+
+
+class SocketHub:
+    def __init__(self) -> None:
+        self.by_conversation: dict[str, set[Sink]] = defaultdict(set)
+        self.queue_listeners: list[Callable[[str], Awaitable[None]]] = []
+        self.agent_listeners: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
+
+    def add(self, conv_id: str, sink: Sink) -> None:
+        self.by_conversation[conv_id].add(sink)
+
+    def remove(self, conv_id: str, sink: Sink) -> None:
+        sinks = self.by_conversation.get(conv_id)
+        if sinks is not None:
+            sinks.discard(sink)
+            if not sinks:
+                self.by_conversation.pop(conv_id, None)
+
+    async def deliver(self, conv_id: str, message: dict[str, Any]) -> None:
+        for sink in list(self.by_conversation.get(conv_id, ())):
+            if sink.closed:
+                self.remove(conv_id, sink)
+                continue
+            try:
+                await sink.deliver(conv_id, message)
+            except (ConnectionResetError, RuntimeError):
+                self.remove(conv_id, sink)
+            except Exception:  # one broken socket must not stop the others
+                LOG.exception("deliver_failed", extra={"conversation_id": conv_id})
+
+    async def close_shoppers(self, conv_id: str) -> int:
+        """Close this gateway's shopper sockets of one chat (tests, admin)."""
+        shoppers = [s for s in self.by_conversation.get(conv_id, ()) if s.audience == "shopper"]
+        for sink in shoppers:
+            await sink.close()
+        return len(shoppers)
+
+    async def close_all(self) -> None:
+        for sinks in list(self.by_conversation.values()):
+            for sink in list(sinks):
+                await sink.close()
+        self.by_conversation.clear()
+
+    async def _dispatch(self, channel: str, data: bytes | str) -> None:
+        text = data.decode() if isinstance(data, bytes) else data
+        if channel == keys.QUEUE_CHANNEL:
+            for listener in self.queue_listeners:
+                await listener(text)
+        elif channel.startswith(keys.agent_channel("")):
+            login = channel[len(keys.agent_channel("")) :]
+            for agent_listener in self.agent_listeners:
+                await agent_listener(login, json.loads(text))
+        else:
+            conv_id = channel[len(keys.channel("")) :]
+            if conv_id in self.by_conversation:
+                await self.deliver(conv_id, event_message(json.loads(text)))
+
+    async def listen(self, redis: Redis) -> None:
+        """Forward everything published on our channels to the local sockets."""
+        pubsub = redis.pubsub()
+        await pubsub.psubscribe(keys.CHANNEL_PATTERN, keys.AGENT_CHANNEL_PATTERN)
+        await pubsub.subscribe(keys.QUEUE_CHANNEL)
+        try:
+            while True:
+                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if msg is None:
+                    continue
+                channel = msg["channel"]
+                channel = channel.decode() if isinstance(channel, bytes) else channel
+                try:
+                    await self._dispatch(channel, msg["data"])
+                except Exception:  # noqa: BLE001 - the listener must survive bad payloads
+                    LOG.exception("pubsub_dispatch_failed", extra={"channel": channel})
+        except asyncio.CancelledError:
+            raise
+        finally:
+            await pubsub.close()

@@ -1,0 +1,1 @@
+"""Conversations: the typed record, its Redis store, shopper text rules and the turn pipeline."""

@@ -1,0 +1,374 @@
+"""A shopper message end to end: language, transcript, bot reply or human queue.
+
+While the bot owns a chat, the message goes to Rasa and the reply back; every message is
+scored, and an escalation puts the chat in the human queue with an honest notice (position
+and expected wait, or an email answer outside chat hours). While the chat is queued or an
+agent owns it the bot stays silent: the message is only stored, published and scored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import copy, language
+from handoff import events
+from handoff.conversations.model import Conversation, Mode
+from handoff.conversations.store import ConversationStore
+from handoff.conversations.text import ShopperText
+from handoff.escalation import score as scoring
+from handoff.escalation.result import Escalation, from_bot_handoff
+from handoff.rasa_client import RasaClient, RasaUnavailable
+from handoff.routing.queue import HandoffStore
+from handoff.shopdata import country_language, order_email
+from handoff.trainer.inbox import Inbox
+from handoff.translation import ENGLISH_NOTE, NoTranslator, Translator, translate_or_none
+
+LOG = logging.getLogger("handoff.conversations")
+
+# Said when the bot itself is unreachable: the message is already saved.
+BOT_DOWN = {
+    "en": "Sorry, I can't look this up right now. Your message is saved and our team will "
+    "answer here as soon as possible.",
+}
+
+
+@dataclass
+class BotTurn:
+    """What Rasa said about one message."""
+
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    nlu: dict[str, Any] = field(default_factory=dict)
+    order: dict[str, Any] = field(default_factory=dict)
+    handoff_reason: str | None = None
+    degraded: bool = False
+    ms: float = 0.0
+
+
+def combine(bot_handoff: str | None, scored: Escalation) -> Escalation:
+    """The bot's own handoff (its reason first) merged with the message's score."""
+    if bot_handoff is None:
+        return scored
+    own = from_bot_handoff(bot_handoff)
+    codes = {r.code for r in own.reasons}
+    return Escalation(
+        True,
+        max(own.score, scored.score),
+        own.priority if scored.priority in {"none", "low"} else scored.priority,
+        own.reasons + tuple(r for r in scored.reasons if r.code not in codes),
+        scored.sentiment,
+    )
+
+
+class Conversations:
+    def __init__(
+        self,
+        store: ConversationStore,
+        rasa: RasaClient,
+        translator: Translator | None = None,
+        handoff: HandoffStore | None = None,
+    ) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.translator = translator or NoTranslator()
+        self.handoff = handoff or HandoffStore(store.redis)
+        self.inbox = Inbox(store.redis)  # the trainers' review inbox
+
+    async def shopper_message(
+        self, conv_id: str, text: ShopperText, metadata: dict[str, Any]
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        conv = await self.store.get(conv_id)
+        is_button = text.plain.startswith("/")
+        # hints, never overrides: the page locale, else the order's destination country
+        locale = metadata.get("locale")
+        if not (isinstance(locale, str) and locale):
+            locale = None
+        hint = locale or conv.locale or country_language(conv.country)
+        detection = (
+            language.Detection(None, 0.0, False, "none")
+            if is_button
+            else language.detect(text.plain, hint=hint)
+        )
+        lang = language.choose(conv.language, detection, hint=hint)
+        mode = conv.mode
+        shown = text.original
+        if is_button and isinstance(metadata.get("display"), str):
+            shown = metadata["display"][:200]  # a quick-reply button: keep what it said
+        native = language.is_native(lang)
+        bot_lang = lang if native else "en"
+        english: str | None = None
+        if not native and not is_button:
+            # the bot works in English for languages we do not write natively
+            english = await translate_or_none(self.translator, text.plain, lang, "en")
+        shopper_entry: dict[str, Any] = {"speaker": "shopper", "text": shown, "language": lang}
+        if english is not None:
+            shopper_entry["translation_en"] = english
+        [stored] = await self.store.append_many(
+            conv_id,
+            [shopper_entry],
+            meta={"language": lang, "locale": locale, "mode": mode.value, "last_text": shown[:300]},
+        )
+
+        if conv.with_human:
+            result = await self._while_human(
+                conv_id, conv, text, english, lang, mode, stored["seq"]
+            )
+        else:
+            result = await self._with_bot(
+                conv_id, conv, text, english, lang, bot_lang, native, metadata
+            )
+        LOG.info(
+            "shopper_message",
+            extra={
+                "conversation_id": conv_id,
+                "language": lang,
+                "intent": result.get("intent"),
+                "replies": len(result["replies"]),
+                "mode": result["mode"],
+                "escalate": result["escalation"]["escalate"],
+                "degraded": result["degraded"],
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return result
+
+    def _score(
+        self,
+        conv: Conversation,
+        text: ShopperText,
+        english: str | None,
+        lang: str,
+        intent: str | None,
+        order: dict[str, Any],
+        streak: int,
+    ) -> Escalation:
+        value = order.get("value_usd", conv.order_value_usd)
+        return scoring.score(
+            english or text.plain,
+            scoring.Context(
+                language="en" if english else lang,
+                intent=intent,
+                order_value_usd=float(value) if value not in (None, "", "None") else None,
+                customer_tier=order.get("customer_tier", conv.customer_tier),
+                previous_texts=conv.recent_texts,
+                fallback_streak=streak,
+            ),
+        )
+
+    @staticmethod
+    def _recent(conv: Conversation, text: ShopperText) -> tuple[str, ...]:
+        return (*conv.recent_texts, text.plain[:500])[-5:]
+
+    async def _while_human(
+        self,
+        conv_id: str,
+        conv: Conversation,
+        text: ShopperText,
+        english: str | None,
+        lang: str,
+        mode: Mode,
+        seq: int,
+    ) -> dict[str, Any]:
+        """Queued or with an agent: the bot is silent; the message may raise priority."""
+        escalation = self._score(conv, text, english, lang, conv.last_intent, {}, 0)
+        await self.store.append_many(
+            conv_id, [], meta={"recent_texts": self._recent(conv, text), "last_shopper_seq": seq}
+        )
+        if mode == Mode.QUEUED and escalation.escalate:
+            await self.handoff.enqueue(conv_id, escalation.as_dict(), conv.team or "general")
+        return {
+            "replies": [],
+            "language": lang,
+            "mode": mode.value,
+            "escalation": escalation.as_dict(),
+            "intent": None,
+            "sentiment": escalation.sentiment,
+            "degraded": False,
+            "translated": False,
+        }
+
+    async def _ask_bot(
+        self, conv_id: str, bot_text: str, bot_lang: str, metadata: dict[str, Any]
+    ) -> BotTurn:
+        turn = BotTurn()
+        rasa_meta = {k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page"}}
+        rasa_meta["language"] = bot_lang
+        started = time.perf_counter()
+        try:
+            raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
+        except RasaUnavailable as exc:
+            LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
+            raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
+            turn.degraded = True
+        turn.ms = round((time.perf_counter() - started) * 1000, 1)
+        for item in raw:
+            custom = item.get("custom") or {}
+            turn.order = custom.get("order", turn.order)
+            turn.nlu = custom.get("nlu", turn.nlu)
+            if "handoff" in custom:
+                turn.handoff_reason = custom["handoff"].get("reason", "human")
+            if item.get("text"):
+                reply = {"text": item["text"]}
+                if item.get("buttons"):
+                    reply["buttons"] = item["buttons"]
+                turn.replies.append(reply)
+        return turn
+
+    async def _with_bot(
+        self,
+        conv_id: str,
+        conv: Conversation,
+        text: ShopperText,
+        english: str | None,
+        lang: str,
+        bot_lang: str,
+        native: bool,
+        metadata: dict[str, Any],
+    ) -> dict[str, Any]:
+        turn = await self._ask_bot(conv_id, english or text.plain, bot_lang, metadata)
+        intent = turn.nlu.get("intent")
+        streak = conv.fallback_streak
+        streak = streak + 1 if intent == "nlu_fallback" else 0
+        escalation = combine(
+            turn.handoff_reason, self._score(conv, text, english, lang, intent, turn.order, streak)
+        )
+        after: dict[str, Any] = {
+            "last_intent": intent,
+            "fallback_streak": streak,
+            "recent_texts": self._recent(conv, text),
+        }
+        if turn.order:
+            after.update(
+                order_id=turn.order.get("order_id"),
+                order_value_usd=turn.order.get("value_usd"),
+                customer_tier=turn.order.get("customer_tier"),
+                country=turn.order.get("country"),
+            )
+        replies = turn.replies
+        mode = Mode.BOT
+        if escalation.escalate:
+            LOG.info(
+                "escalation_decision",
+                extra={
+                    "conversation_id": conv_id,
+                    "score": escalation.score,
+                    "priority": escalation.priority,
+                    "reasons": [r.code for r in escalation.reasons],
+                },
+            )
+            codes = [r.code for r in escalation.reasons]
+            team = self.handoff.config.team_for(intent, codes)
+            position = await self.handoff.enqueue(conv_id, escalation.as_dict(), team)
+            mode = Mode.QUEUED
+            after.update(queued_reason=codes[0])
+            replies = replies + await self._queue_notice(
+                bot_lang,
+                position,
+                announced=turn.handoff_reason is not None,
+                email=order_email(after.get("order_id") or conv.order_id),
+            )
+        if not native:
+            replies, _ = await self._localize(replies, lang)
+        await self.store.append_many(
+            # (Redis' cjson turns an empty list into {}: leave "buttons" out instead)
+            conv_id,
+            [
+                {
+                    "speaker": "bot",
+                    "text": r["text"],
+                    "language": r.get("language", bot_lang),
+                    "intent": intent,
+                    **({"original": r["original"]} if r.get("original") else {}),
+                    **({"buttons": r["buttons"]} if r.get("buttons") else {}),
+                }
+                for r in replies
+            ],
+            meta=after,
+        )
+        if mode == Mode.QUEUED:
+            await self.store.publish(conv_id, events.MODE, mode=Mode.QUEUED.value, agent_name=None)
+        try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
+            await self.inbox.consider(
+                conv_id=conv_id,
+                seq=None,
+                text=english or text.plain,
+                language=bot_lang,
+                intent=intent,
+                confidence=turn.nlu.get("confidence"),
+                escalated=escalation.escalate,
+                reasons=[r.code for r in escalation.reasons],
+            )
+        except Exception:  # noqa: BLE001
+            LOG.warning("inbox_failed", exc_info=True, extra={"conversation_id": conv_id})
+        return {
+            "replies": [{k: v for k, v in r.items() if k in {"text", "buttons"}} for r in replies],
+            "language": lang,
+            "mode": mode.value,
+            "escalation": escalation.as_dict(),
+            "intent": intent,
+            "sentiment": escalation.sentiment,
+            "degraded": turn.degraded,
+            "translated": not native and all(r.get("language") == lang for r in replies),
+            "rasa_ms": turn.ms,
+        }
+
+    async def _queue_notice(
+        self, lang: str, position: int, announced: bool, email: str | None
+    ) -> list[dict[str, Any]]:
+        """What the shopper is told when a person takes over: honest about the wait."""
+        out = [] if announced else [{"text": copy.render("handoff_escalated", lang)}]
+        cfg = self.handoff.config
+        if not cfg.is_open(time.time()):
+            key = "handoff_after_hours" if email else "handoff_after_hours_no_email"
+            out.append({"text": copy.render(key, lang, hours=cfg.hours_label(), email=email)})
+            return out
+        if position < 1:  # an agent already has the chat
+            return out
+        seconds = await self.handoff.expected_wait_s(position)
+        wait = (
+            copy.render("wait_under_minute", lang)
+            if seconds < 60
+            else copy.render("wait_minutes", lang, minutes=max(2, round(seconds / 60)))
+        )
+        key = "handoff_queued_next" if position == 1 else "handoff_queued"
+        out.append({"text": copy.render(key, lang, position=position, wait=wait)})
+        return out
+
+    async def _localize(
+        self, replies: list[dict[str, Any]], lang: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """English bot replies into the shopper's language; on failure, English plus one
+        sentence in their language saying so (never silence)."""
+        out: list[dict[str, Any]] = []
+        failed = False
+        for reply in replies:
+            translated = (
+                None
+                if failed
+                else await translate_or_none(self.translator, reply["text"], "en", lang)
+            )
+            if translated is None:
+                failed = True
+                out.append({**reply, "language": "en"})
+                continue
+            item = {**reply, "text": translated, "original": reply["text"], "language": lang}
+            if reply.get("buttons"):
+                item["buttons"] = [
+                    {
+                        **b,
+                        "title": await translate_or_none(self.translator, b["title"], "en", lang)
+                        or b["title"],
+                    }
+                    for b in reply["buttons"]
+                ]
+            out.append(item)
+        if failed:
+            # keep what did translate, but say once why the rest is in English
+            note = ENGLISH_NOTE.get(lang)
+            out = [{**r, "text": r.get("original", r["text"]), "language": "en"} for r in out]
+            if note:
+                out.insert(0, {"text": note, "language": lang})
+        return out, failed

@@ -1,0 +1,88 @@
+"""Conversations in Redis: the typed record, ordered transcripts, pub/sub fan-out."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+
+from handoff import keys
+from handoff.conversations.model import Conversation, fields
+
+# Append one transcript entry atomically: number it, store it, index the conversation and
+# publish it, so every gateway's sockets see entries in the same order exactly once.
+# ARGV: now, conv_id, then one JSON entry per argument; meta fields come as a JSON object
+# in KEYS-independent ARGV[3] ("{}" for none).
+_APPEND = """
+local out = {}
+local meta = cjson.decode(ARGV[3])
+for k, v in pairs(meta) do redis.call('HSET', KEYS[3], k, v) end
+for i = 4, #ARGV do
+  local seq = redis.call('INCR', KEYS[1])
+  local entry = cjson.decode(ARGV[i])
+  entry['seq'] = seq
+  local s = cjson.encode(entry)
+  redis.call('RPUSH', KEYS[2], s)
+  redis.call('PUBLISH', KEYS[5], s)
+  out[#out + 1] = s
+end
+redis.call('HSET', KEYS[3], 'updated_at', ARGV[1])
+redis.call('HSETNX', KEYS[3], 'created_at', ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[2])
+return out
+"""
+
+
+class ConversationStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._append = redis.register_script(_APPEND)
+
+    async def append(self, conv_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+        return (await self.append_many(conv_id, [entry]))[0]
+
+    async def append_many(
+        self, conv_id: str, entries: list[dict[str, Any]], meta: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Number, store and publish entries and update meta fields in one round trip."""
+        now = time.time()
+        clean_meta = fields(**(meta or {}))
+        payloads = [json.dumps({**e, "at": now}, ensure_ascii=False) for e in entries]
+        raw = await self._append(
+            keys=[
+                keys.seq(conv_id),
+                keys.transcript(conv_id),
+                keys.conversation(conv_id),
+                keys.CONVERSATIONS,
+                keys.channel(conv_id),
+            ],
+            args=[now, conv_id, json.dumps(clean_meta), *payloads],
+        )
+        return [json.loads(x) for x in raw]
+
+    async def publish(self, conv_id: str, event: str, **fields: Any) -> None:
+        """An ephemeral event (typing, mode change) to every socket of the chat."""
+        await self.redis.publish(
+            keys.channel(conv_id), json.dumps({"event": event, **fields}, ensure_ascii=False)
+        )
+
+    async def history(self, conv_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        raw = await self.redis.lrange(keys.transcript(conv_id), 0, -1)
+        entries = [json.loads(x) for x in raw]
+        return [e for e in entries if int(e.get("seq", 0)) > after_seq]
+
+    async def meta(self, conv_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(keys.conversation(conv_id))
+        return {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in raw.items()
+        }
+
+    async def get(self, conv_id: str) -> Conversation:
+        """The typed record (a fresh one, mode bot, when the conversation is new)."""
+        return Conversation.from_hash(conv_id, await self.meta(conv_id))
+
+    async def exists(self, conv_id: str) -> bool:
+        return bool(await self.redis.exists(keys.conversation(conv_id)))

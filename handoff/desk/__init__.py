@@ -1,0 +1,1 @@
+"""The agent desk: agent operations, the views agents see and the agent socket protocol."""

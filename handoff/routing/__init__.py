@@ -1,0 +1,1 @@
+"""Routing: teams and hours (handoff.yml), the human queue, claiming and agent presence."""

@@ -1,0 +1,1 @@
+"""The gateway's web layer: app assembly, request helpers, error middleware, pages, static files."""

@@ -1,0 +1,58 @@
+"""Request helpers every handler shares: JSON bodies, metadata, query numbers, Origin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from handoff.errors import InputError
+from handoff.web import appkeys as K
+
+MAX_BODY = 64 * 1024
+
+
+def error(status: int, code: str, message: str) -> web.Response:
+    """The one shape of an error response: `{"error": {"code", "message"}}`."""
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(400, "bad_encoding", "the request body must be UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            400, "bad_json", f"the request body is not valid JSON: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise InputError(400, "bad_json", "the request body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise InputError(400, "bad_json", "the request body must be a JSON object")
+    return body
+
+
+def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
+    meta = body.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise InputError(400, "bad_metadata", "'metadata' must be a JSON object")
+    return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+
+
+def query_int(request: web.Request, name: str, default: int = 0) -> int:
+    raw = request.query.get(name, "") or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(400, f"bad_{name}", f"'{name}' must be a whole number") from None
+    if value < 0:
+        raise InputError(400, f"bad_{name}", f"'{name}' must not be negative")
+    return value
+
+
+def origin_allowed(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or origin in request.app[K.SETTINGS].allowed_origins
