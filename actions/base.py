@@ -262,18 +262,21 @@ class FeatureAction(Action):
         return ctx.events
 
 
+# pending_request value -> what to do with the shopper's next message (feature modules
+# register here, e.g. actions.orders for "new_address"), so this module imports none of them
+FREE_TEXT_HANDLERS: dict[str, Callable[[Ctx], None]] = {}
+
+
 def awaiting_free_text(tracker: Tracker) -> bool:
     """We asked for free text (a new address): the next message is it."""
-    return bool(tracker.get_slot("pending_request") == "new_address")
+    return tracker.get_slot("pending_request") in FREE_TEXT_HANDLERS
 
 
 def await_free_text(ctx: Ctx) -> bool:
     """When we asked for free text (a new address), this message is it, whatever its intent."""
     if not awaiting_free_text(ctx.tracker) or ctx.intent in {"human_handoff", "deny", "goodbye"}:
         return False
-    from actions.orders import save_new_address
-
-    save_new_address(ctx)
+    FREE_TEXT_HANDLERS[str(ctx.slot("pending_request"))](ctx)
     return True
 
 

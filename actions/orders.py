@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.base import Ctx, FeatureAction, register
+from actions.base import FREE_TEXT_HANDLERS, Ctx, FeatureAction, register
 from actions.clients import redis_state, shop
 from handoff.cases.schema import Case
 from shop.models import Order
@@ -71,3 +71,6 @@ def save_new_address(ctx: Ctx) -> None:
     ctx.set("pending_request", None)
     ctx.say("address_done", order_id=order_id, case_id=case_id, address=address)
     ctx.log("address_changed", order_id=order_id, case_id=case_id)
+
+
+FREE_TEXT_HANDLERS["new_address"] = save_new_address

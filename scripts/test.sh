@@ -8,7 +8,10 @@ export RASA_TELEMETRY_ENABLED=false
 PY=.venv/bin/python
 step() { echo; echo "==> $*"; }
 
-step "NLU data rules (counts, duplicates, held-out kept out of training)"
+step "quality gates: ruff (lint + format) and mypy, zero findings"
+bash scripts/check.sh
+
+step "NLU data rules (counts, duplicates, held-out and blind sets kept out of training)"
 $PY scripts/check_nlu.py
 
 step "response copy: every language has every key with the same placeholders"

@@ -13,18 +13,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import copy, language
+from bot import language
 from handoff import events
+from handoff.conversations import replies as replies_mod
 from handoff.conversations.model import Conversation, Mode
 from handoff.conversations.store import ConversationStore
 from handoff.conversations.text import ShopperText
 from handoff.escalation import score as scoring
-from handoff.escalation.result import Escalation, from_bot_handoff
+from handoff.escalation.result import Escalation, combine
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.routing.queue import HandoffStore
 from handoff.shopdata import country_language, order_email
 from handoff.trainer.inbox import Inbox
-from handoff.translation import ENGLISH_NOTE, NoTranslator, Translator, translate_or_none
+from handoff.translation import NoTranslator, Translator, translate_or_none
 
 LOG = logging.getLogger("handoff.conversations")
 
@@ -45,21 +46,6 @@ class BotTurn:
     handoff_reason: str | None = None
     degraded: bool = False
     ms: float = 0.0
-
-
-def combine(bot_handoff: str | None, scored: Escalation) -> Escalation:
-    """The bot's own handoff (its reason first) merged with the message's score."""
-    if bot_handoff is None:
-        return scored
-    own = from_bot_handoff(bot_handoff)
-    codes = {r.code for r in own.reasons}
-    return Escalation(
-        True,
-        max(own.score, scored.score),
-        own.priority if scored.priority in {"none", "low"} else scored.priority,
-        own.reasons + tuple(r for r in scored.reasons if r.code not in codes),
-        scored.sentiment,
-    )
 
 
 class Conversations:
@@ -264,14 +250,15 @@ class Conversations:
             position = await self.handoff.enqueue(conv_id, escalation.as_dict(), team)
             mode = Mode.QUEUED
             after.update(queued_reason=codes[0])
-            replies = replies + await self._queue_notice(
+            replies = replies + await replies_mod.queue_notice(
+                self.handoff,
                 bot_lang,
                 position,
                 announced=turn.handoff_reason is not None,
                 email=order_email(after.get("order_id") or conv.order_id),
             )
         if not native:
-            replies, _ = await self._localize(replies, lang)
+            replies, _ = await replies_mod.localize(self.translator, replies, lang)
         await self.store.append_many(
             # (Redis' cjson turns an empty list into {}: leave "buttons" out instead)
             conv_id,
@@ -314,61 +301,3 @@ class Conversations:
             "translated": not native and all(r.get("language") == lang for r in replies),
             "rasa_ms": turn.ms,
         }
-
-    async def _queue_notice(
-        self, lang: str, position: int, announced: bool, email: str | None
-    ) -> list[dict[str, Any]]:
-        """What the shopper is told when a person takes over: honest about the wait."""
-        out = [] if announced else [{"text": copy.render("handoff_escalated", lang)}]
-        cfg = self.handoff.config
-        if not cfg.is_open(time.time()):
-            key = "handoff_after_hours" if email else "handoff_after_hours_no_email"
-            out.append({"text": copy.render(key, lang, hours=cfg.hours_label(), email=email)})
-            return out
-        if position < 1:  # an agent already has the chat
-            return out
-        seconds = await self.handoff.expected_wait_s(position)
-        wait = (
-            copy.render("wait_under_minute", lang)
-            if seconds < 60
-            else copy.render("wait_minutes", lang, minutes=max(2, round(seconds / 60)))
-        )
-        key = "handoff_queued_next" if position == 1 else "handoff_queued"
-        out.append({"text": copy.render(key, lang, position=position, wait=wait)})
-        return out
-
-    async def _localize(
-        self, replies: list[dict[str, Any]], lang: str
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """English bot replies into the shopper's language; on failure, English plus one
-        sentence in their language saying so (never silence)."""
-        out: list[dict[str, Any]] = []
-        failed = False
-        for reply in replies:
-            translated = (
-                None
-                if failed
-                else await translate_or_none(self.translator, reply["text"], "en", lang)
-            )
-            if translated is None:
-                failed = True
-                out.append({**reply, "language": "en"})
-                continue
-            item = {**reply, "text": translated, "original": reply["text"], "language": lang}
-            if reply.get("buttons"):
-                item["buttons"] = [
-                    {
-                        **b,
-                        "title": await translate_or_none(self.translator, b["title"], "en", lang)
-                        or b["title"],
-                    }
-                    for b in reply["buttons"]
-                ]
-            out.append(item)
-        if failed:
-            # keep what did translate, but say once why the rest is in English
-            note = ENGLISH_NOTE.get(lang)
-            out = [{**r, "text": r.get("original", r["text"]), "language": "en"} for r in out]
-            if note:
-                out.insert(0, {"text": note, "language": lang})
-        return out, failed

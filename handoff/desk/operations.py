@@ -3,6 +3,10 @@
 Agents work in their own language: shopper and bot turns reach them translated, with the
 original beside it; their replies reach the shopper translated back. All state is in
 Redis (handoff.routing.queue.HandoffStore), so any gateway can serve any agent.
+
+Over 300 lines: every agent operation is one guarded sequence (check owner, move in Redis,
+notice to the shopper, publish the mode) on the same few collaborators; split per operation
+they would each repeat the constructor and guards.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ cleanly on Ctrl-C. Also used by the integration tests and benchmarks.
 
     python -m handoff.dev.launcher            # everything, prints the URLs
     python -m handoff.dev.launcher --train    # only make sure a model for the current data exists
+
+Over 300 lines: the dev launcher is one script (ports, spawn, wait, supervise, stop) that is
+read top to bottom; nothing in it is imported by the running gateway.
 """
 
 from __future__ import annotations

@@ -34,3 +34,18 @@ def from_bot_handoff(reason: str) -> Escalation:
         "bot_failure": "bot did not understand the shopper repeatedly",
     }.get(reason, reason)
     return Escalation(True, 1.0, "normal", (Reason(reason, detail),))
+
+
+def combine(bot_handoff: str | None, scored: Escalation) -> Escalation:
+    """The bot's own handoff (its reason first) merged with the message's score."""
+    if bot_handoff is None:
+        return scored
+    own = from_bot_handoff(bot_handoff)
+    codes = {r.code for r in own.reasons}
+    return Escalation(
+        True,
+        max(own.score, scored.score),
+        own.priority if scored.priority in {"none", "low"} else scored.priority,
+        own.reasons + tuple(r for r in scored.reasons if r.code not in codes),
+        scored.sentiment,
+    )
