@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -28,7 +30,8 @@ class RasaClient:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered {resp.status}")
                 return await resp.json()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        # (on Python 3.10 aiohttp's timeout is asyncio.TimeoutError, not the builtin)
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def send(self, conv_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,8 +42,6 @@ class RasaClient:
     async def add_events(self, conv_id: str, events: list[dict[str, Any]]) -> None:
         """Append events to the bot's tracker (agent turns, slot resets at hand-back), so
         the bot knows what happened while a person had the chat."""
-        from urllib.parse import quote
-
         await self._post(
             f"/conversations/{quote(conv_id, safe='')}/tracker/events?include_events=NONE", events
         )
@@ -48,6 +49,15 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only, no dialogue state touched."""
         return dict(await self._post("/model/parse", {"text": text}))
+
+    async def action_server_ok(self) -> bool:
+        try:
+            async with self.session.get(
+                f"{self.action_url}/health", timeout=aiohttp.ClientTimeout(total=1)
+            ) as r:
+                return r.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError):
+            return False
 
     async def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -58,6 +68,6 @@ class RasaClient:
             try:
                 async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
                     out[name] = {"ok": r.status == 200, "status": r.status}
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
                 out[name] = {"ok": False, "error": type(exc).__name__}
         return out

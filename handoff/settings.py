@@ -36,6 +36,10 @@ class Settings:
     trainer_data_root: str = ""
     models_dir: str = ""
     keep_models: int = 5
+    # retention: conversations, transcripts and Rasa trackers expire this long after their
+    # last activity; case records (reports) are kept longer
+    retention_days: float = 90.0
+    case_retention_days: float = 1095.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -68,4 +72,6 @@ class Settings:
             trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),
             models_dir=e.get("MODELS_DIR", ""),
             keep_models=int(e.get("KEEP_MODELS", "5")),
+            retention_days=float(e.get("RETENTION_DAYS", "90")),
+            case_retention_days=float(e.get("CASE_RETENTION_DAYS", "1095")),
         )

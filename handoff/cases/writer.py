@@ -6,6 +6,7 @@ actions are synchronous); both write `handoff.cases.schema.encode(...)` under th
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import redis
@@ -13,6 +14,11 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.cases.schema import Case, case_id_for, encode
+
+
+def case_retention_s() -> int:
+    """Cases are what reports are made of: kept much longer than conversations."""
+    return int(float(os.environ.get("CASE_RETENTION_DAYS", "1095")) * 86400)
 
 
 def _text(value: Any) -> str:
@@ -27,6 +33,7 @@ class CaseWriter:
         case_id = case_id_for(int(await self.redis.incr(keys.CASE_SEQ)))
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.case(case_id), mapping=encode(case, case_id, now))  # type: ignore[arg-type]
+            pipe.expire(keys.case(case_id), case_retention_s())
             pipe.xadd(keys.CASES_STREAM, {"case_id": case_id})
             await pipe.execute()
         return case_id
@@ -44,6 +51,7 @@ class SyncCaseWriter:
         case_id = case_id_for(int(self.redis.incr(keys.CASE_SEQ)))  # type: ignore[arg-type]
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(keys.case(case_id), mapping=encode(case, case_id, now))  # type: ignore[arg-type]
+        pipe.expire(keys.case(case_id), case_retention_s())
         pipe.xadd(keys.CASES_STREAM, {"case_id": case_id})
         pipe.execute()
         return case_id

@@ -8,13 +8,16 @@ agent on gateway B both see every entry, in transcript order, once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from handoff import keys
 from handoff.channels.base import Sink
@@ -35,6 +38,7 @@ class SocketHub:
         self.by_conversation: dict[str, set[Sink]] = defaultdict(set)
         self.queue_listeners: list[Callable[[str], Awaitable[None]]] = []
         self.agent_listeners: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
+        self.listening = False  # the pub/sub listener is subscribed (reported by /healthz)
 
     def add(self, conv_id: str, sink: Sink) -> None:
         self.by_conversation[conv_id].add(sink)
@@ -86,22 +90,35 @@ class SocketHub:
                 await self.deliver(conv_id, event_message(json.loads(text)))
 
     async def listen(self, redis: Redis) -> None:
-        """Forward everything published on our channels to the local sockets."""
-        pubsub = redis.pubsub()
-        await pubsub.psubscribe(keys.CHANNEL_PATTERN, keys.AGENT_CHANNEL_PATTERN)
-        await pubsub.subscribe(keys.QUEUE_CHANNEL)
-        try:
-            while True:
-                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if msg is None:
-                    continue
-                channel = msg["channel"]
-                channel = channel.decode() if isinstance(channel, bytes) else channel
-                try:
-                    await self._dispatch(channel, msg["data"])
-                except Exception:  # noqa: BLE001 - the listener must survive bad payloads
-                    LOG.exception("pubsub_dispatch_failed", extra={"channel": channel})
-        except asyncio.CancelledError:
-            raise
-        finally:
-            await pubsub.close()
+        """Forward everything published on our channels to the local sockets; when Redis
+        goes away, resubscribe with jittered backoff (entries published meanwhile are in
+        the transcripts: sockets catch up from `after` when they reconnect)."""
+        delay = 0.2
+        while True:
+            pubsub = redis.pubsub()
+            try:
+                await pubsub.psubscribe(keys.CHANNEL_PATTERN, keys.AGENT_CHANNEL_PATTERN)
+                await pubsub.subscribe(keys.QUEUE_CHANNEL)
+                if not self.listening:
+                    LOG.info("pubsub_listening")
+                self.listening, delay = True, 0.2
+                while True:
+                    msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if msg is None:
+                        continue
+                    channel = msg["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    try:
+                        await self._dispatch(channel, msg["data"])
+                    except Exception:  # noqa: BLE001 - the listener must survive bad payloads
+                        LOG.exception("pubsub_dispatch_failed", extra={"channel": channel})
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                self.listening = False
+                LOG.warning("pubsub_lost", extra={"error": repr(exc), "retry_in_s": delay})
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.close()

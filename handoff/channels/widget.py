@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import WSCloseCode, web
+from redis.exceptions import RedisError
 
 from handoff import events
 from handoff.channels.base import Audience
@@ -92,6 +93,17 @@ async def handle_socket_message(
         )
     except (json.JSONDecodeError, RecursionError):
         await ws.send_json({"type": events.ERROR, "code": "bad_json", "message": "not valid JSON"})
+    except (RedisError, OSError):
+        # the store is away for a moment: nothing was saved, the widget keeps the message
+        await ws.send_json(
+            {
+                "type": events.ERROR,
+                "code": "store_unavailable",
+                "message": "we can't save messages right now; it will be sent again",
+                "retry": True,
+                "client_id": body.get("client_id") if isinstance(body, dict) else None,
+            }
+        )
     except DomainError as exc:
         await ws.send_json(
             {

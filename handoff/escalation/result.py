@@ -27,20 +27,20 @@ class Escalation:
         return data
 
 
-def from_bot_handoff(reason: str) -> Escalation:
+def from_bot_handoff(reason: str, detail: str | None = None) -> Escalation:
     """The bot asked for a person (shopper request or repeated misunderstanding)."""
-    detail = {
+    detail = detail or {
         "human": "shopper asked for a person",
         "bot_failure": "bot did not understand the shopper repeatedly",
     }.get(reason, reason)
     return Escalation(True, 1.0, "normal", (Reason(reason, detail),))
 
 
-def combine(bot_handoff: str | None, scored: Escalation) -> Escalation:
+def combine(bot_handoff: str | None, scored: Escalation, detail: str | None = None) -> Escalation:
     """The bot's own handoff (its reason first) merged with the message's score."""
     if bot_handoff is None:
         return scored
-    own = from_bot_handoff(bot_handoff)
+    own = from_bot_handoff(bot_handoff, detail)
     codes = {r.code for r in own.reasons}
     return Escalation(
         True,

@@ -88,6 +88,7 @@ async def healthz(request: web.Request) -> web.Response:
         checks["redis"] = {"ok": True}
     except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
         checks["redis"] = {"ok": False, "error": type(exc).__name__}
+    checks["pubsub"] = {"ok": request.app[K.SOCKETS].listening}
     checks.update(await request.app[K.RASA].health())
     ok = all(c["ok"] for c in checks.values())
     return web.json_response(

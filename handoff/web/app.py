@@ -51,7 +51,7 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
     async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
         redis = Redis.from_url(settings.redis_url)
         app[K.REDIS] = redis
-        app[K.STORE] = ConversationStore(redis)
+        app[K.STORE] = ConversationStore(redis, settings.retention_days * 86400)
         app[K.ACCOUNTS] = AccountStore(redis)
         config = load_config()
         if settings.grace_s is not None:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from handoff.errors import DomainError
 from handoff.web.requests import MAX_BODY, error
@@ -22,6 +23,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except DomainError as exc:
         return error(exc.status, exc.code, exc.message)
+    except (RedisError, ConnectionError) as exc:
+        # Redis is away (a blip, a failover): nothing was half-written that the client
+        # could lose by retrying; the widget keeps the message and sends it again
+        LOG.warning("store_unavailable", extra={"path": request.path, "error": repr(exc)})
+        return error(503, "store_unavailable", "we can't save messages right now; try again")
     except web.HTTPRequestEntityTooLarge:
         return error(413, "body_too_large", f"request body over {MAX_BODY} bytes")
     except web.HTTPException as exc:

@@ -1,0 +1,133 @@
+"""Faults on the real stack: the real processes are killed and started again.
+
+A stack of its own (these tests break it on purpose): Redis with persistence, Rasa, the
+action server and the gateway, supervised by the launcher's `Supervisor`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import copy
+from handoff.dev.launcher import Stack, Supervisor, ensure_model
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def fragile(tmp_path_factory: pytest.TempPathFactory, sample_store: Path) -> Iterator[Stack]:
+    var = tmp_path_factory.mktemp("fault-var")
+    (var / "shop").mkdir()
+    (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
+    stack = Stack.ephemeral(var, model=ensure_model(), extra_env={"RASA_WORKERS": "1"})
+    stack.persist_redis = True  # a blip, not data loss
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def conv() -> str:
+    return "f" + uuid.uuid4().hex[:16]
+
+
+async def post(base: str, conv_id: str, text: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as s:
+        async with s.post(
+            f"{base}/api/conversations/{conv_id}/messages", json={"text": text}
+        ) as resp:
+            return resp.status, await resp.json()
+
+
+def healthz(base: str) -> tuple[int, dict]:
+    async def run() -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as s:
+            async with s.get(f"{base}/healthz") as resp:
+                return resp.status, await resp.json()
+
+    return asyncio.run(run())
+
+
+def wait_healthy(base: str, timeout: float = 60) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body = healthz(base)
+        if status == 200:
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"gateway not healthy: {body}")
+
+
+@pytest.mark.parametrize("victim", ["actions", "rasa"])
+def test_bot_down_tells_the_shopper_and_queues_for_a_person(fragile: Stack, victim: str) -> None:
+    fragile.kill(victim)
+    try:
+        status, result = asyncio.run(post(fragile.gateway_url, conv(), "where is my parcel?"))
+        assert status == 200, result
+        assert result["replies"][0]["text"] == copy.render("bot_down", "en")
+        assert result["mode"] == "queued"
+        assert result["escalation"]["reasons"][0]["code"] == "bot_failure"
+        health_status, health = healthz(fragile.gateway_url)
+        assert health_status == 503
+        assert not health["action_server" if victim == "actions" else "rasa"]["ok"]
+    finally:
+        fragile.restart(victim)
+    wait_healthy(fragile.gateway_url, 120)
+    status, result = asyncio.run(post(fragile.gateway_url, conv(), "hi"))
+    assert status == 200 and result["mode"] == "bot" and not result["degraded"]
+
+
+def test_redis_blip_gets_503_then_live_entries_flow_again(fragile: Stack) -> None:
+    c = conv()
+    ws_url = fragile.gateway_url.replace("http", "ws") + f"/ws/shopper?conversation_id={c}"
+
+    async def run() -> None:
+        async with aiohttp.ClientSession() as s:
+            async with s.ws_connect(ws_url) as ws:
+                assert (await ws.receive_json(timeout=10))["type"] == "hello"
+                fragile.kill("redis")
+                status, body = await post(fragile.gateway_url, c, "hello?")
+                assert status == 503 and body["error"]["code"] == "store_unavailable"
+                await ws.send_json({"type": "message", "text": "still there?", "client_id": "m1"})
+                while True:  # typing first, then the error frame
+                    frame = await ws.receive_json(timeout=10)
+                    if frame["type"] == "error":
+                        break
+                assert frame["code"] == "store_unavailable" and frame["retry"] is True
+                assert frame["client_id"] == "m1"
+                await asyncio.sleep(4)
+                fragile.restart("redis")
+                await asyncio.to_thread(wait_healthy, fragile.gateway_url, 60)
+                # the listener resubscribed: a new entry reaches this still-open socket live
+                status, _ = await post(fragile.gateway_url, c, "back again")
+                assert status == 200
+                deadline = time.time() + 10
+                texts = []
+                while time.time() < deadline:
+                    frame = await ws.receive_json(timeout=10)
+                    if frame["type"] == "entry":
+                        texts.append(frame["entry"]["text"])
+                        if "back again" in texts:
+                            break
+                assert "back again" in texts
+
+    asyncio.run(run())
+
+
+def test_supervisor_restarts_a_crashed_gateway(fragile: Stack) -> None:
+    supervisor = Supervisor(fragile, max_restarts=3)
+    fragile.kill("gateway")
+    assert supervisor.check() == []  # scheduled, after a 1 s backoff
+    time.sleep(1.1)
+    assert supervisor.check() == ["gateway"]
+    wait_healthy(fragile.gateway_url)
+    status, result = asyncio.run(post(fragile.gateway_url, conv(), "hi"))
+    assert status == 200 and result["mode"] == "bot"
