@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from handoff.errors import InputError
 
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _CONTROL = {c for c in range(32) if c not in (9, 10, 13)} | {127}
@@ -20,6 +21,24 @@ class ShopperText:
     original: str  # kept verbatim in the transcript (escaped wherever it is shown)
     plain: str  # what the bot reads: markup removed, whitespace folded
     had_markup: bool
+
+
+def is_encodable(text: str) -> bool:
+    """JSON may carry lone surrogates ("\\ud800") that no UTF-8 store can keep."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_locale(raw: object) -> str | None:
+    """The page's locale hint ("de-DE", "pt_BR", "ar"): validated, never used as a path."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not LOCALE.match(raw):
+        raise InputError(400, "bad_locale", "'locale' must look like en, de-DE or pt_BR")
+    return raw
 
 
 def check_conversation_id(conv_id: str) -> str:
@@ -35,6 +54,8 @@ def check_conversation_id(conv_id: str) -> str:
 def clean_text(raw: object, max_chars: int) -> ShopperText:
     if not isinstance(raw, str):
         raise InputError(400, "bad_text", "'text' must be a string")
+    if not is_encodable(raw):
+        raise InputError(400, "bad_text", "the text has invalid characters (lone surrogates)")
     text = unicodedata.normalize("NFC", raw).translate({c: None for c in _CONTROL})
     if not text.strip():
         raise InputError(400, "empty_text", "the message is empty: send some text")

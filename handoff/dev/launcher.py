@@ -11,7 +11,9 @@ read top to bottom; nothing in it is imported by the running gateway.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -147,12 +149,28 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    def secrets(self) -> dict[str, str]:
+        """Shared secrets between gateway, Rasa and the action server: from the environment,
+        else generated on first run into var/secrets.json (mode 600) and reused."""
+        names = ("ACTION_SERVER_TOKEN", "RASA_TOKEN")
+        path = self.var / "secrets.json"
+        stored: dict[str, str] = {}
+        if path.exists():
+            stored = json.loads(path.read_text())
+        out = {n: os.environ.get(n) or stored.get(n) or secrets.token_urlsafe(32) for n in names}
+        if out != stored:
+            self.var.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(out))
+            path.chmod(0o600)
+        return out
+
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
             "PYTHONPATH": str(ROOT),
             "REDIS_URL": self.redis_url or "",
             "RASA_TELEMETRY_ENABLED": "false",
+            **self.secrets(),
             "RASA_URL": self.rasa_url,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
             "GATEWAY_PORT": str(self.gateway_port),
@@ -237,6 +255,7 @@ class Stack:
         path = self.var / "endpoints.yml"
         path.write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{self.actions_port}/webhook\n"
+            f"  token: {self.secrets()['ACTION_SERVER_TOKEN']}\n"
             f"tracker_store:\n  type: redis\n{common}\n  key_prefix: {keys.RASA_TRACKER_PREFIX}\n"
             # Rasa's trackers expire like our conversations (RETENTION_DAYS, default 90)
             f"  record_exp: {int(float(os.environ.get('RETENTION_DAYS', '90')) * 86400)}\n"
@@ -256,15 +275,7 @@ class Stack:
         endpoints = self.write_endpoints()
         actions = self._spawn(
             "actions",
-            [
-                str(VENV_BIN / "rasa"),
-                "run",
-                "actions",
-                "--port",
-                str(self.actions_port),
-                "--actions",
-                "actions",
-            ],
+            [sys.executable, "-m", "actions.server", "--port", str(self.actions_port)],
             "actions.log",
         )
         rasa = self._spawn(

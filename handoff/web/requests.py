@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from handoff.conversations.text import check_locale, is_encodable
 from handoff.errors import InputError
 from handoff.web import appkeys as K
 
@@ -39,7 +40,17 @@ def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
     meta = body.get("metadata") or {}
     if not isinstance(meta, dict):
         raise InputError(400, "bad_metadata", "'metadata' must be a JSON object")
-    return {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+    out: dict[str, Any] = {
+        k: v
+        for k, v in meta.items()
+        if isinstance(k, str)
+        and is_encodable(k)
+        and isinstance(v, (str, int, float, bool))
+        and (not isinstance(v, str) or (is_encodable(v) and len(v) <= 4096))
+    }
+    if "locale" in meta:
+        out["locale"] = check_locale(meta.get("locale"))
+    return out
 
 
 def query_int(request: web.Request, name: str, default: int = 0) -> int:
