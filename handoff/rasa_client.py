@@ -46,6 +46,30 @@ class RasaClient:
             f"/conversations/{quote(conv_id, safe='')}/tracker/events?include_events=NONE", events
         )
 
+    async def slots(self, sender: str) -> dict[str, Any]:
+        """The current slot values of a tracker (no events)."""
+        try:
+            async with self.session.get(
+                f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
+                "?include_events=NONE",
+                timeout=self.timeout,
+            ) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa answered {resp.status}")
+                return dict((await resp.json()).get("slots") or {})
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def carry_over(self, old: str, new: str) -> None:
+        """Start tracker `new` with the slot values of `old` (verified order, language, ...)."""
+        events = [
+            {"event": "slot", "name": name, "value": value}
+            for name, value in (await self.slots(old)).items()
+            if value is not None
+        ]
+        if events:
+            await self.add_events(new, events)
+
     async def parse(self, text: str) -> dict[str, Any]:
         """NLU only, no dialogue state touched."""
         return dict(await self._post("/model/parse", {"text": text}))

@@ -78,6 +78,10 @@ class Conversation:
     owner_name: str | None = None
     claimed_at: float | None = None
     first_response_at: float | None = None
+    # the Rasa tracker this conversation currently talks to, and the events written to it
+    # (handoff.conversations.pipeline rotates it: see ROTATE_AFTER_TURNS there)
+    rasa_sender: str | None = None
+    rasa_turns: int = 0
 
     @classmethod
     def from_hash(cls, conv_id: str, raw: dict[str, str]) -> Conversation:
@@ -122,6 +126,8 @@ class Conversation:
             owner_name=text("owner_name"),
             claimed_at=_float(raw.get("claimed_at")),
             first_response_at=_float(raw.get("first_response_at")),
+            rasa_sender=text("rasa_sender"),
+            rasa_turns=_int(raw.get("rasa_turns")),
         )
 
     @property

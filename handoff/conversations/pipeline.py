@@ -16,6 +16,7 @@ from typing import Any
 from bot import copy, language
 from handoff import events
 from handoff.conversations import replies as replies_mod
+from handoff.conversations import trackers
 from handoff.conversations.model import Conversation, Mode
 from handoff.conversations.store import ConversationStore
 from handoff.conversations.text import ShopperText
@@ -41,6 +42,8 @@ class BotTurn:
     order: dict[str, Any] = field(default_factory=dict)
     handoff_reason: str | None = None
     handoff_detail: str | None = None
+    sender: str | None = None  # the Rasa tracker that answered
+    sender_turns: int = 0
     degraded: bool = False
     ms: float = 0.0
 
@@ -174,14 +177,17 @@ class Conversations:
         }
 
     async def _ask_bot(
-        self, conv_id: str, bot_text: str, bot_lang: str, metadata: dict[str, Any]
+        self, conv: Conversation, bot_text: str, bot_lang: str, metadata: dict[str, Any]
     ) -> BotTurn:
+        conv_id = conv.conversation_id
         turn = BotTurn()
         rasa_meta = {k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page"}}
         rasa_meta["language"] = bot_lang
         started = time.perf_counter()
         try:
-            raw = await self.rasa.send(conv_id, bot_text, rasa_meta)
+            turn.sender, turns = await trackers.current(self.rasa, conv)
+            turn.sender_turns = turns + 1
+            raw = await self.rasa.send(turn.sender, bot_text, rasa_meta)
             if not raw and not await self.rasa.action_server_ok():
                 # Rasa answers 200 with no replies when its action server is gone
                 raise RasaUnavailable("the action server is not answering")
@@ -218,7 +224,7 @@ class Conversations:
         native: bool,
         metadata: dict[str, Any],
     ) -> dict[str, Any]:
-        turn = await self._ask_bot(conv_id, english or text.plain, bot_lang, metadata)
+        turn = await self._ask_bot(conv, english or text.plain, bot_lang, metadata)
         intent = turn.nlu.get("intent")
         streak = conv.fallback_streak
         streak = streak + 1 if intent == "nlu_fallback" else 0
@@ -232,6 +238,8 @@ class Conversations:
             "fallback_streak": streak,
             "recent_texts": self._recent(conv, text),
         }
+        if turn.sender:
+            after.update(rasa_sender=turn.sender, rasa_turns=turn.sender_turns)
         if turn.order:
             after.update(
                 order_id=turn.order.get("order_id"),

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from bot import copy, language
-from handoff import events
+from handoff import events, keys
 from handoff.accounts.store import Account, AccountStore
 from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
@@ -233,7 +233,7 @@ class Desk:
         await self.handoff.first_response(conv_id)
         try:  # the bot's tracker learns what the person said
             await self.rasa.add_events(
-                conv_id,
+                meta.get("rasa_sender") or conv_id,
                 [
                     {
                         "event": "bot",
@@ -243,6 +243,7 @@ class Desk:
                     }
                 ],
             )
+            await self.redis.hincrby(keys.conversation(conv_id), "rasa_turns", 1)
         except RasaUnavailable as exc:
             LOG.warning(
                 "tracker_write_failed", extra={"conversation_id": conv_id, "error": str(exc)}
@@ -335,12 +336,12 @@ class Desk:
         return case_id
 
     async def hand_back(self, conn: AgentConnection, conv_id: str) -> None:
-        await self._owned(conv_id, conn.account)
+        meta = await self._owned(conv_id, conn.account)
         if not await self.handoff.finish(conv_id, conn.account.login):
             raise DeskError("not_yours", "this chat is not assigned to you")
         try:  # the bot starts clean: no half-finished question or offer from before
             await self.rasa.add_events(
-                conv_id,
+                meta.get("rasa_sender") or conv_id,
                 [
                     {"event": "slot", "name": name, "value": None, "timestamp": time.time()}
                     for name in ("pending_request", "pending_offer")

@@ -34,6 +34,7 @@ from handoff.trainer import routes as trainer_routes
 from handoff.translation import build_translator
 from handoff.web import api, hooks, pages, security
 from handoff.web import appkeys as K
+from handoff.web.csrf import staff_csrf
 from handoff.web.middleware import errors
 from handoff.web.requests import MAX_BODY
 
@@ -44,7 +45,9 @@ Extension = Callable[[web.Application], None]
 
 
 def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.Application:
-    app = web.Application(middlewares=[security.headers, errors], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[security.headers, errors, staff_csrf], client_max_size=MAX_BODY
+    )
     app[K.SETTINGS] = settings
     app[K.SOCKETS] = SocketHub()
 
