@@ -42,8 +42,14 @@ def session(token: str) -> str:
     return f"{PREFIX}:session:{token}"
 
 
-def login_failures(login: str) -> str:
-    return f"{PREFIX}:loginfail:{login}"
+def login_failures(login: str, client: str) -> str:
+    """Counter (TTL): failed logins for one account from one client address."""
+    return f"{PREFIX}:loginfail:{login}:{client}"
+
+
+def client_login_failures(client: str) -> str:
+    """Counter (TTL): failed logins from one client address, any account."""
+    return f"{PREFIX}:loginfail-client:{client}"
 
 
 # --- the human queue (conversation fields live in conversation(conv_id)) ---

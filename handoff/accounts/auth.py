@@ -44,7 +44,9 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(login_name, str) or not isinstance(password, str) or not login_name:
         raise InputError(400, "bad_login", 'send {"login": ..., "password": ...}')
     try:
-        account = await request.app[K.ACCOUNTS].authenticate(login_name.strip().lower(), password)
+        account = await request.app[K.ACCOUNTS].authenticate(
+            login_name.strip().lower(), password, request.remote or "unknown"
+        )
     except AccountError as exc:
         raise InputError(429, "login_locked", str(exc)) from None
     if account is None:

@@ -7,6 +7,7 @@ Shell: `python -m handoff.accounts.cli`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -15,6 +16,7 @@ import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from redis.asyncio import Redis
@@ -23,7 +25,24 @@ from handoff import keys
 
 ROLES = ("agent", "trainer", "admin")
 SESSION_TTL_S = 12 * 3600
-MAX_LOGIN_FAILURES = 10
+MAX_LOGIN_FAILURES = 10  # per account and client address, 15 minutes
+MAX_CLIENT_FAILURES = 30  # per client address over all accounts, 15 minutes
+HASH_CONCURRENCY = 2  # scrypt threads at once (2 cores; ~40 ms and 16 MB each)
+_SLOTS: asyncio.Semaphore | None = None
+
+
+def _hash_slots() -> asyncio.Semaphore:
+    global _SLOTS
+    if _SLOTS is None:
+        _SLOTS = asyncio.Semaphore(HASH_CONCURRENCY)
+    return _SLOTS
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(12))
+
+
 LOGIN_LOCK_S = 900
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -130,24 +149,33 @@ class AccountStore:
         found = [await self.get(login) for login in logins]
         return [a for a in found if a is not None]
 
-    async def authenticate(self, login: str, password: str) -> Account | None:
+    async def authenticate(
+        self, login: str, password: str, client: str = "local"
+    ) -> Account | None:
         """The account when the password is right; None otherwise (same for unknown logins).
-        Raises AccountError when the login is locked after repeated failures."""
-        fail_key = keys.login_failures(login)
-        failures = int(await self.redis.get(fail_key) or 0)
-        if failures >= MAX_LOGIN_FAILURES:
+
+        Failures count per (account, client address) and per client address, never per
+        account alone, so a stranger guessing from elsewhere can't lock an agent out. Raises
+        AccountError when this client is locked. scrypt runs in a thread, at most
+        HASH_CONCURRENCY at a time, so logins never stall the event loop (shopper replies)."""
+        pair, anyone = keys.login_failures(login, client), keys.client_login_failures(client)
+        pair_n, client_n = await self.redis.mget(pair, anyone)
+        if int(pair_n or 0) >= MAX_LOGIN_FAILURES or int(client_n or 0) >= MAX_CLIENT_FAILURES:
             raise AccountError("too many failed logins; try again in 15 minutes")
         stored = await self.redis.hget(keys.account(login), "password_hash")
         stored_s = stored.decode() if isinstance(stored, bytes) else stored
-        # hash even for unknown logins so timing does not reveal which logins exist
-        ok = verify_password(password, stored_s or hash_password("x" * 12)) and bool(stored_s)
+        # an unknown login is checked against a dummy hash: same time, same answer
+        async with _hash_slots():
+            ok = await asyncio.to_thread(verify_password, password, stored_s or _dummy_hash())
+        ok = ok and bool(stored_s)
         if not ok:
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.incr(fail_key)
-                pipe.expire(fail_key, LOGIN_LOCK_S)
+                for key in (pair, anyone):
+                    pipe.incr(key)
+                    pipe.expire(key, LOGIN_LOCK_S)
                 await pipe.execute()
             return None
-        await self.redis.delete(fail_key)
+        await self.redis.delete(pair)
         return await self.get(login)
 
     async def start_session(self, login: str, ttl_s: int = SESSION_TTL_S) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from redis.asyncio import Redis
 
 from handoff.accounts.store import (
+    MAX_CLIENT_FAILURES,
     Account,
     AccountError,
     AccountStore,
@@ -50,4 +53,47 @@ async def test_accounts_sessions_and_lockout(redis_url: str) -> None:
         await store.authenticate("lena2", "a good password")
     seeded = await seed_demo(redis)
     assert {a.login for a in seeded} <= {a.login for a in await store.all()}
+    await redis.close()
+
+
+async def test_a_strangers_failures_do_not_lock_the_owner_out(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    store = AccountStore(redis)
+    await store.save(Account("lena3", "Lena", ("de",), ("general",), ("agent",)), "pw of lena3")
+    for _ in range(10):
+        assert await store.authenticate("lena3", "guess", client="203.0.113.9") is None
+    with pytest.raises(AccountError):  # the guesser is locked out ...
+        await store.authenticate("lena3", "pw of lena3", client="203.0.113.9")
+    # ... the owner, from her own address, is not
+    assert await store.authenticate("lena3", "pw of lena3", client="198.51.100.7") is not None
+    await redis.close()
+
+
+async def test_one_client_guessing_many_accounts_is_capped(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    store = AccountStore(redis)
+    for i in range(MAX_CLIENT_FAILURES):
+        await store.authenticate(f"user{i}", "guess", client="203.0.113.50")
+    with pytest.raises(AccountError):
+        await store.authenticate("someone-else", "guess", client="203.0.113.50")
+    await redis.close()
+
+
+async def test_password_hashing_does_not_block_the_event_loop(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    store = AccountStore(redis)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.gather(*(store.authenticate("nobody", "x", client=f"c{i}") for i in range(8)))
+    task.cancel()
+    # 8 scrypt checks (~40 ms each) ran in threads: the loop kept ticking meanwhile
+    assert ticks >= 10
     await redis.close()
