@@ -20,6 +20,12 @@ def seq(conv_id: str) -> str:
     return f"{PREFIX}:conv:{conv_id}:seq"
 
 
+def client_message(conv_id: str, client_id: str) -> str:
+    """String (TTL 1 day): the seq a client's message id was stored under ("0" = in flight),
+    so a message resent after a dropped socket is stored once."""
+    return f"{PREFIX}:conv:{conv_id}:client:{client_id}"
+
+
 def channel(conv_id: str) -> str:
     """Pub/sub channel carrying new transcript entries to whichever gateway holds a socket."""
     return f"{PREFIX}:chan:conv:{conv_id}"

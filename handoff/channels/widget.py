@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 
 from handoff import events
 from handoff.channels.base import Audience
-from handoff.conversations.text import check_conversation_id, clean_text
+from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import DomainError, Forbidden, InputError
 from handoff.web import appkeys as K
 from handoff.web.requests import MAX_BODY, metadata_of, origin_allowed, query_int
@@ -80,7 +80,7 @@ async def handle_socket_message(
         text = clean_text(body.get("text"), request.app[K.SETTINGS].max_text_chars)
         await ws.send_json({"type": events.TYPING, "speaker": "bot"})
         result = await request.app[K.CONVERSATIONS].shopper_message(
-            conv_id, text, metadata_of(body)
+            conv_id, text, metadata_of(body), check_client_id(body.get("client_id"))
         )
         await ws.send_json(
             {

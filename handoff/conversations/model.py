@@ -82,6 +82,7 @@ class Conversation:
     # (handoff.conversations.pipeline rotates it: see ROTATE_AFTER_TURNS there)
     rasa_sender: str | None = None
     rasa_turns: int = 0
+    last_answered_seq: int = 0  # the last shopper message the bot answered
 
     @classmethod
     def from_hash(cls, conv_id: str, raw: dict[str, str]) -> Conversation:
@@ -128,6 +129,7 @@ class Conversation:
             first_response_at=_float(raw.get("first_response_at")),
             rasa_sender=text("rasa_sender"),
             rasa_turns=_int(raw.get("rasa_turns")),
+            last_answered_seq=_int(raw.get("last_answered_seq")),
         )
 
     @property

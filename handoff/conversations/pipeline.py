@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot import copy, language
+from bot import language
 from handoff import events
+from handoff.conversations import rasa_turn
 from handoff.conversations import replies as replies_mod
-from handoff.conversations import trackers
 from handoff.conversations.model import Conversation, Mode
 from handoff.conversations.store import ConversationStore
 from handoff.conversations.text import ShopperText
 from handoff.escalation import score as scoring
 from handoff.escalation.result import Escalation, combine
-from handoff.rasa_client import RasaClient, RasaUnavailable
+from handoff.rasa_client import RasaClient
 from handoff.routing.queue import HandoffStore
 from handoff.shopdata import country_language, order_email
 from handoff.trainer.inbox import Inbox
@@ -30,22 +29,20 @@ from handoff.translation import NoTranslator, Translator, translate_or_none
 
 LOG = logging.getLogger("handoff.conversations")
 
-BOT_DOWN_DETAIL = "the bot could not answer (Rasa or the action server is down or slow)"
 
-
-@dataclass
-class BotTurn:
-    """What Rasa said about one message."""
-
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    nlu: dict[str, Any] = field(default_factory=dict)
-    order: dict[str, Any] = field(default_factory=dict)
-    handoff_reason: str | None = None
-    handoff_detail: str | None = None
-    sender: str | None = None  # the Rasa tracker that answered
-    sender_turns: int = 0
-    degraded: bool = False
-    ms: float = 0.0
+def duplicate(conv: Conversation, lang: str) -> dict[str, Any]:
+    """The answer to a message we already have: nothing new (replies are in the history)."""
+    return {
+        "replies": [],
+        "language": lang,
+        "mode": conv.mode.value,
+        "escalation": Escalation().as_dict(),
+        "intent": None,
+        "sentiment": 0.0,
+        "degraded": False,
+        "translated": False,
+        "duplicate": True,
+    }
 
 
 class Conversations:
@@ -63,8 +60,14 @@ class Conversations:
         self.inbox = Inbox(store.redis)  # the trainers' review inbox
 
     async def shopper_message(
-        self, conv_id: str, text: ShopperText, metadata: dict[str, Any]
+        self,
+        conv_id: str,
+        text: ShopperText,
+        metadata: dict[str, Any],
+        client_id: str | None = None,
     ) -> dict[str, Any]:
+        """One shopper message; `client_id` (the widget's id of the message) makes a resend
+        after a dropped connection idempotent: stored once, answered once."""
         started = time.perf_counter()
         conv = await self.store.get(conv_id)
         is_button = text.plain.startswith("/")
@@ -92,11 +95,21 @@ class Conversations:
         shopper_entry: dict[str, Any] = {"speaker": "shopper", "text": shown, "language": lang}
         if english is not None:
             shopper_entry["translation_en"] = english
-        [stored] = await self.store.append_many(
-            conv_id,
-            [shopper_entry],
-            meta={"language": lang, "locale": locale, "mode": mode.value, "last_text": shown[:300]},
-        )
+        if client_id:
+            shopper_entry["client_id"] = client_id
+        seen = await self.store.claim_client_id(conv_id, client_id)
+        if seen is None:
+            [stored] = await self.store.append_many(
+                conv_id,
+                [shopper_entry],
+                meta={"language": lang, "locale": locale, "mode": mode.value,
+                      "last_text": shown[:300]},
+            )  # fmt: skip
+            await self.store.remember_client_id(conv_id, client_id, stored["seq"])
+        elif seen and seen > conv.last_answered_seq and not conv.with_human:
+            stored = {"seq": seen}  # stored before a crash, never answered: answer it now
+        else:  # already answered, or in flight on another connection: nothing to do again
+            return duplicate(conv, lang)
 
         if conv.with_human:
             result = await self._while_human(
@@ -104,7 +117,7 @@ class Conversations:
             )
         else:
             result = await self._with_bot(
-                conv_id, conv, text, english, lang, bot_lang, native, metadata
+                conv_id, conv, text, english, lang, bot_lang, native, metadata, stored["seq"]
             )
         LOG.info(
             "shopper_message",
@@ -176,43 +189,6 @@ class Conversations:
             "translated": False,
         }
 
-    async def _ask_bot(
-        self, conv: Conversation, bot_text: str, bot_lang: str, metadata: dict[str, Any]
-    ) -> BotTurn:
-        conv_id = conv.conversation_id
-        turn = BotTurn()
-        rasa_meta = {k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page"}}
-        rasa_meta["language"] = bot_lang
-        started = time.perf_counter()
-        try:
-            turn.sender, turns = await trackers.current(self.rasa, conv)
-            turn.sender_turns = turns + 1
-            raw = await self.rasa.send(turn.sender, bot_text, rasa_meta)
-            if not raw and not await self.rasa.action_server_ok():
-                # Rasa answers 200 with no replies when its action server is gone
-                raise RasaUnavailable("the action server is not answering")
-        except RasaUnavailable as exc:
-            # The promise "a colleague will answer here" is kept by queueing the chat for a
-            # person right away (reason bot_failure); the message is already in the transcript.
-            LOG.error("bot_unavailable", extra={"conversation_id": conv_id, "error": str(exc)})
-            raw = [{"text": copy.render("bot_down", bot_lang)}]
-            turn.degraded = True
-            turn.handoff_reason = "bot_failure"
-            turn.handoff_detail = BOT_DOWN_DETAIL
-        turn.ms = round((time.perf_counter() - started) * 1000, 1)
-        for item in raw:
-            custom = item.get("custom") or {}
-            turn.order = custom.get("order", turn.order)
-            turn.nlu = custom.get("nlu", turn.nlu)
-            if "handoff" in custom:
-                turn.handoff_reason = custom["handoff"].get("reason", "human")
-            if item.get("text"):
-                reply = {"text": item["text"]}
-                if item.get("buttons"):
-                    reply["buttons"] = item["buttons"]
-                turn.replies.append(reply)
-        return turn
-
     async def _with_bot(
         self,
         conv_id: str,
@@ -223,8 +199,9 @@ class Conversations:
         bot_lang: str,
         native: bool,
         metadata: dict[str, Any],
+        seq: int = 0,
     ) -> dict[str, Any]:
-        turn = await self._ask_bot(conv, english or text.plain, bot_lang, metadata)
+        turn = await rasa_turn.ask_bot(self.rasa, conv, english or text.plain, bot_lang, metadata)
         intent = turn.nlu.get("intent")
         streak = conv.fallback_streak
         streak = streak + 1 if intent == "nlu_fallback" else 0
@@ -237,6 +214,7 @@ class Conversations:
             "last_intent": intent,
             "fallback_streak": streak,
             "recent_texts": self._recent(conv, text),
+            "last_answered_seq": seq,
         }
         if turn.sender:
             after.update(rasa_sender=turn.sender, rasa_turns=turn.sender_turns)

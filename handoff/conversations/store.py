@@ -86,6 +86,20 @@ class ConversationStore:
             for k, v in raw.items()
         }
 
+    async def claim_client_id(self, conv_id: str, client_id: str | None) -> int | None:
+        """None when this client message id is new (now reserved); else the seq it was
+        stored under (0 while another connection is still storing it)."""
+        if not client_id:
+            return None
+        key = keys.client_message(conv_id, client_id)
+        if await self.redis.set(key, "0", nx=True, ex=86400):
+            return None
+        return int(await self.redis.get(key) or 0)
+
+    async def remember_client_id(self, conv_id: str, client_id: str | None, seq: int) -> None:
+        if client_id:
+            await self.redis.set(keys.client_message(conv_id, client_id), str(seq), ex=86400)
+
     async def get(self, conv_id: str) -> Conversation:
         """The typed record (a fresh one, mode bot, when the conversation is new)."""
         return Conversation.from_hash(conv_id, await self.meta(conv_id))

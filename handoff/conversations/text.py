@@ -32,6 +32,18 @@ def is_encodable(text: str) -> bool:
     return True
 
 
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def check_client_id(raw: object) -> str | None:
+    """The widget's id of one message (for idempotent resends)."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not CLIENT_ID.match(raw):
+        raise InputError(400, "bad_client_id", "'client_id' must be 1-64 letters, digits or -_.:")
+    return raw
+
+
 def check_locale(raw: object) -> str | None:
     """The page's locale hint ("de-DE", "pt_BR", "ar"): validated, never used as a path."""
     if raw is None or raw == "":

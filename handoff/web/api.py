@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot import entities, language
 from handoff.accounts import auth
-from handoff.conversations.text import check_conversation_id, clean_text
+from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import InputError, NotFound, Unavailable
 from handoff.escalation import score as scoring
 from handoff.rasa_client import RasaUnavailable
@@ -22,7 +22,9 @@ async def post_message(request: web.Request) -> web.Response:
     body = await read_json(request)
     settings = request.app[K.SETTINGS]
     text = clean_text(body.get("text"), settings.max_text_chars)
-    result = await request.app[K.CONVERSATIONS].shopper_message(conv_id, text, metadata_of(body))
+    result = await request.app[K.CONVERSATIONS].shopper_message(
+        conv_id, text, metadata_of(body), check_client_id(body.get("client_id"))
+    )
     return web.json_response(result)
 
 

@@ -30,8 +30,10 @@ class FakeRasa:
     def __init__(self) -> None:
         self.mode = "ok"
         self.action_server_up = True
+        self.calls = 0
 
     async def webhook(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
         if self.mode == "error":
             return web.Response(status=500, text="boom")
         if self.mode == "slow":
@@ -69,6 +71,14 @@ async def setup(redis_url: str) -> AsyncIterator[tuple[FakeRasa, Conversations, 
 
 async def ask(conversations: Conversations, conv_id: str, text: str) -> dict[str, Any]:
     return await conversations.shopper_message(conv_id, clean_text(text, 5000), {"locale": "de-DE"})
+
+
+async def ask_with_id(
+    conversations: Conversations, conv_id: str, text: str, client_id: str
+) -> dict[str, Any]:
+    return await conversations.shopper_message(
+        conv_id, clean_text(text, 5000), {"locale": "de-DE"}, client_id
+    )
 
 
 @pytest.mark.parametrize("mode", ["error", "slow", "empty"])

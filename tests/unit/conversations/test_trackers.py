@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
-from handoff.conversations import trackers
+from handoff.conversations import rasa_turn as trackers
 from handoff.conversations.pipeline import Conversations
 from handoff.conversations.store import ConversationStore
 from handoff.conversations.text import clean_text
