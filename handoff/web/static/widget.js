@@ -375,6 +375,7 @@
       retry = 0;
       offline.hidden = true;
       setMode(m.mode, name, true);
+      resendInFlight();
       flush();
     } else if (m.type === "entry" && m.entry) {
       addEntry(m.entry);
@@ -384,15 +385,41 @@
       setMode(m.mode, name, true);
     } else if (m.type === "state") {
       hideTyping();
+      acked(m.client_id);
       settle(m.client_id);
       setMode(m.mode, name, true);
     } else if (m.type === "error") {
       hideTyping();
+      if (m.retry && unacked[m.client_id]) { // nothing was saved: keep it, send it again
+        var again = unacked[m.client_id];
+        acked(m.client_id);
+        unacked[m.client_id] = again;
+        setTimeout(function () { if (unacked[JSON.parse(again).client_id]) { outbox.push(again); flush(); } }, 2000);
+        return;
+      }
+      acked(m.client_id);
       settle(m.client_id, true);
     }
   }
+  // messages sent but not yet answered with "state", by client id: after a dropped socket
+  // (or a store outage, error frame with retry) they are sent again; the gateway stores each
+  // client id once and answers one it stored but never answered
+  var unacked = {}, inFlight = [];
   function flush() {
-    while (connected && ws && ws.readyState === 1 && outbox.length) ws.send(outbox.shift());
+    while (connected && ws && ws.readyState === 1 && outbox.length) {
+      var payload = outbox.shift();
+      ws.send(payload);
+      inFlight.push(payload);
+    }
+  }
+  function resendInFlight() {
+    var again = inFlight.filter(function (p) { return unacked[JSON.parse(p).client_id]; });
+    inFlight = [];
+    outbox = again.concat(outbox);
+  }
+  function acked(id) {
+    delete unacked[id];
+    inFlight = inFlight.filter(function (p) { return JSON.parse(p).client_id !== id; });
   }
   function submit(text, display) {
     text = (text || "").trim();
@@ -402,7 +429,8 @@
     if (token) meta.customer_token = token;
     if (display) meta.display = display;
     pending(id, display || text);
-    outbox.push(JSON.stringify({ type: "message", text: text, client_id: id, metadata: meta }));
+    unacked[id] = JSON.stringify({ type: "message", text: text, client_id: id, metadata: meta });
+    outbox.push(unacked[id]);
     flush();
     if (!ws) connect();
   }
