@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # Set honestly from measured results (README, "NLU accuracy"); raising it is the goal.
 MIN_INTENT_F1 = 0.90
 MIN_ACCURACY = 0.90
+# The gate that matters: blind sets (tests/blind, independent authors, never trained on).
+# Goal 0.90 accuracy and <= 10 % off-topic answered with a core intent in every language;
+# where a language is not there yet its floor is the measured figure minus a small margin,
+# written down in the README ("NLU accuracy"), so a regression fails while the gap is honest.
+BLIND_GOAL_ACCURACY = 0.90
+BLIND_FLOOR = {lang: BLIND_GOAL_ACCURACY for lang in
+               ("en", "es", "fr", "de", "it", "pt", "ar", "ja", "vi", "th")}  # fmt: skip
+MAX_OFF_TOPIC_CORE = 0.15
 pytestmark = pytest.mark.stack
 
 
@@ -75,3 +83,11 @@ def test_held_out_intent_f1_and_accuracy(nlu_report: dict, lang: str) -> None:
     result = nlu_report["languages"][lang]
     assert result["macro_f1"] >= MIN_INTENT_F1, result
     assert result["accuracy"] >= MIN_ACCURACY, result
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "it", "pt", "ar", "ja", "vi", "th"])
+def test_blind_accuracy_and_off_topic(nlu_report: dict, lang: str) -> None:
+    result = nlu_report["blind"][lang]
+    assert result["examples"] >= 250, result["examples"]  # enough unseen messages to count
+    assert result["accuracy"] >= BLIND_FLOOR[lang], result
+    assert result["off_topic_core_rate"] <= MAX_OFF_TOPIC_CORE, result
