@@ -99,12 +99,13 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    def warm_up_sync() -> None:
+        language.warm_up()
+        entities.extract("XB-204518")
+
     async def warm_up(app: web.Application) -> None:
-        # the detector's vocabulary and spaCy rules load once, before the first shopper
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(
-            None, lambda: (language.detect("warm up please"), entities.extract("XB-204518"))
-        )
+        # the detector's models and spaCy rules load once, before the first shopper
+        await asyncio.get_running_loop().run_in_executor(None, warm_up_sync)
 
     async def on_shutdown(app: web.Application) -> None:
         await app[K.SOCKETS].close_all()
