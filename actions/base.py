@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clients import redis_state, shop
 from bot import copy as copy_
 from bot import language
-from shop.models import Order
+from shop.models import Order, OrderLine
 from shop.store import normalize_order_id
 
 LOG = logging.getLogger("actions")
@@ -188,11 +188,11 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
     if token_email and given_id is None:
         orders = sorted(store.orders_for_email(token_email), key=lambda o: o.placed_at)
         if orders:
-            order = orders[-1]
-            ctx.set("verified_order", order.order_id)
-            announce_order(ctx, order)
-            ctx.say("verified_token", order_id=order.order_id)
-            return order
+            latest = orders[-1]
+            ctx.set("verified_order", latest.order_id)
+            announce_order(ctx, latest)
+            ctx.say("verified_token", order_id=latest.order_id)
+            return latest
     if given_id and email:
         order = store.verify(given_id, email)
         if order:
@@ -289,7 +289,7 @@ def register(request: str) -> Callable[[type[FeatureAction]], type[FeatureAction
     return wrap
 
 
-def first_line_for(order: Order, ctx: Ctx, sized: bool = False):  # type: ignore[no-untyped-def]
+def first_line_for(order: Order, ctx: Ctx, sized: bool = False) -> OrderLine | None:
     """The order line the shopper means: the product they named, else the first line."""
     product_word = (ctx.slot("product") or "").lower()
     store = shop.store()

@@ -15,12 +15,12 @@ class ActionCancelOrder(FeatureAction):
         if order.status == "cancelled":
             ctx.say("cancel_already", order_id=order.order_id)
             return
-        if order.shipped:
+        if order.shipped and order.shipment:
             policy = shop.store().policies.country(order.country)
             ctx.say(
                 "cancel_shipped",
                 order_id=order.order_id,
-                date=fmt.date(order.shipment.events[0].at),  # type: ignore[union-attr]
+                date=fmt.date(order.shipment.events[0].at),
                 days=policy.return_window_days,
             )
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -82,4 +83,4 @@ class ActionReportProblem(FeatureAction):
 
 
 for _issue in ISSUES:
-    ANSWERS[_issue] = lambda ctx, order, issue=_issue: propose(ctx, order, issue)
+    ANSWERS[_issue] = partial(propose, issue=_issue)

@@ -18,8 +18,9 @@ import os
 import sys
 
 from rasa_sdk.endpoint import create_app
-from sanic import response
+from sanic import Sanic, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 LOG = logging.getLogger("actions.server")
 OPEN_PATHS = {"/health"}
@@ -29,11 +30,11 @@ def token_ok(given: str | None, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(str(given), expected)
 
 
-def build(token: str):  # type: ignore[no-untyped-def]
+def build(token: str) -> Sanic:
     app = create_app("actions", cors_origins=None)
 
     @app.middleware("request")
-    async def require_token(request: Request):  # type: ignore[no-untyped-def]
+    async def require_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         if not token_ok(request.args.get("token"), token):

@@ -106,9 +106,9 @@ def accept(ctx: Ctx, offer: dict[str, Any]) -> None:
     if kind == "remedy" and order:
         option = offer["options"][offer["index"]]
         case_id = _case(ctx, offer, offer["issue"], option)
-        ctx.say(
-            f"remedy_done_{option}", case_id=case_id, **remedy_params(ctx, order, option, offer)
-        )
+        # through t(): none of remedy_params' fields can be taken for say()'s `buttons`
+        params = remedy_params(ctx, order, option, offer)
+        ctx.say_text(ctx.t(f"remedy_done_{option}", case_id=case_id, **params))
     elif kind == "express":
         ctx.say(
             "express_done",

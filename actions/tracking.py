@@ -28,7 +28,7 @@ def describe_scan(ctx: Ctx, order: Order, a: TrackingAssessment) -> dict[str, st
         "tracking": order.shipment.tracking_number if order.shipment else "",
     }
     if a.leg:
-        facts.update(zip(("p10", "p90"), day_range(a.leg.p10, a.leg.p90)))
+        facts.update(zip(("p10", "p90"), day_range(a.leg.p10, a.leg.p90), strict=True))
     if a.window:
         facts.update(start=fmt.date(a.window[0]), end=fmt.date(a.window[1]))
     return facts
@@ -80,17 +80,19 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
         return
     facts = describe_scan(ctx, order, a)
     if a.state == "customs_hold":
-        after = shop.route_stats().leg(
-            order.shipment.carrier,
-            order.country,  # type: ignore[union-attr]
-            "customs_cleared",
+        after = (
+            shop.route_stats().leg(order.shipment.carrier, order.country, "customs_cleared")
+            if order.shipment
+            else None
         )
-        facts.update(zip(("p10", "p90"), day_range(after.p10, after.p90) if after else ("2", "5")))
+        p10_p90 = day_range(after.p10, after.p90) if after else ("2", "5")
+        facts.update(zip(("p10", "p90"), p10_p90, strict=True))
     if a.state == "returned_to_sender":
         ctx.say("track_returned", buttons=ctx.yes_no(), **facts)
         ctx.offer("reship", order_id=order.order_id)
         return
-    ctx.say(f"track_{a.state}", **facts)
+    # facts are template fields only: through t() none can be taken for say()'s `buttons`
+    ctx.say_text(ctx.t(f"track_{a.state}", **facts))
     if policy.progress_updates and a.state in {"in_transit", "late", "stalled", "customs_hold"}:
         ctx.say("progress_updates")
 

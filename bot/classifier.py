@@ -160,13 +160,15 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         texts = [normalize(m.get(TEXT) or "") for m in messages]
         probabilities = self.pipeline.predict_proba(texts)
         classes = self.pipeline.classes_
-        for message, text, probs in zip(messages, texts, probabilities):
+        for message, text, probs in zip(messages, texts, probabilities, strict=True):
             if not text:  # only symbols or other emoji: nothing to classify
                 probs = probs * 0.0
-            ranking = sorted(
-                ({"name": str(c), "confidence": float(p)} for c, p in zip(classes, probs)),
-                key=lambda r: -r["confidence"],
+            # predict_proba's columns are classes_, in order; stable sort keeps ties in it
+            scored = sorted(
+                ((str(c), float(p)) for c, p in zip(classes, probs, strict=True)),
+                key=lambda cp: -cp[1],
             )
+            ranking = [{"name": name, "confidence": conf} for name, conf in scored]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 "intent_ranking", ranking[: self.config["ranking_length"]], add_to_output=True

@@ -5,6 +5,7 @@ Trainers change wording in the YAML files only; actions ask for a key and pass f
 
 from __future__ import annotations
 
+import builtins
 import logging
 import string
 from datetime import datetime
@@ -82,7 +83,7 @@ DATE_PATTERNS = {
 }
 
 
-class SafeDict(dict):  # type: ignore[type-arg]
+class SafeDict(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         LOG.warning("copy placeholder missing", extra={"placeholder": key})
         return ""
@@ -118,11 +119,11 @@ class Fmt:
             return format_skeleton("MMMMEEEEd", value, locale=self.locale)
         return format_date(value, pattern, locale=self.locale)
 
-    def list(self, items: list[str]) -> str:
+    def list(self, items: builtins.list[str]) -> str:
         """'a, b and c' as the locale writes it ('a、b、c' in Japanese)."""
         return format_list(items, style="standard", locale=self.locale) if items else ""
 
-    def sentences(self, parts: list[str]) -> str:
+    def sentences(self, parts: builtins.list[str]) -> str:
         """Sentences one after the other: Japanese puts no space between them."""
         return ("" if self.lang == "ja" else " ").join(p for p in parts if p)
 

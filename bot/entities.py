@@ -139,6 +139,7 @@ def _patterns() -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def _nlp() -> Any:
     import spacy
+    from spacy.pipeline import EntityRuler
     from spacy.tokens import Doc
 
     nlp = spacy.blank("xx")
@@ -153,6 +154,7 @@ def _nlp() -> Any:
 
     nlp.tokenizer = tokenize
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(_patterns())
     return nlp
 

@@ -198,7 +198,8 @@ PRODUCTS: tuple[Product, ...] = (
         45.0,
         (
             "Charge the power bank with USB-C until all four lights stay on.",
-            "Snap it onto the back of a MagSafe-compatible phone or case; charging starts by itself.",
+            "Snap it onto the back of a MagSafe-compatible phone or case;"
+            " charging starts by itself.",
             "Press the side button once to see the remaining charge.",
         ),
     ),
@@ -244,7 +245,8 @@ PRODUCTS: tuple[Product, ...] = (
         69.0,
         (
             "Insert a microSD card (up to 128 GB, class 10) before powering on.",
-            "Stick the mount high behind the rear-view mirror and run the cable along the headliner.",
+            "Stick the mount high behind the rear-view mirror"
+            " and run the cable along the headliner.",
             "Plug it into the car's 12 V socket; recording starts with the engine.",
             "Format the card in Settings the first time.",
         ),

@@ -14,6 +14,7 @@ import random
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from shop.catalog import PRODUCTS
 from shop.policy import load_policies
@@ -182,7 +183,7 @@ def _customers(rng: random.Random, n: int) -> list[dict]:
     countries = list(GEO)
     weights = [GEO[c][0] for c in countries]
     seen: set[str] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < n:
         country = rng.choices(countries, weights)[0]
         _, _, cities, streets, firsts, lasts = GEO[country]
@@ -291,7 +292,7 @@ def generate(seed: int = 7, n_orders: int = 640) -> dict:
         recent = i % 2 == 0  # half recent (last 30 days), half older history
         age_days = rng.uniform(0.3, 30) if recent else rng.uniform(30, 150)
         placed = now - timedelta(days=age_days)
-        lines = []
+        lines: list[dict[str, Any]] = []
         for product in rng.sample(PRODUCTS, rng.choice([1, 1, 1, 2, 2, 3])):
             size = rng.choice(product.size_chart).label if product.size_chart else None
             if product.category == "shoes" and size:
@@ -318,7 +319,7 @@ def generate(seed: int = 7, n_orders: int = 640) -> dict:
         express = rng.random() < 0.15
         carrier = "SkyBridge Express" if express else rng.choice(["NimbusPost", "TerraLink"])
         if recent:
-            names, weights = zip(*SCENARIOS)
+            names, weights = zip(*SCENARIOS, strict=True)
             scenario = rng.choices(names, weights)[0]
         else:
             scenario = rng.choices(["delivered", "returned_refunded", "cancelled"], [90, 7, 3])[0]

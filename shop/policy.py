@@ -70,7 +70,7 @@ def _country(code: str, raw: dict[str, Any], defaults: dict[str, Any]) -> Countr
         return_shipping_paid_by=merged["return_shipping_paid_by"],
         preferred_resolution=merged["preferred_resolution"],
         label=merged["label"],
-        refund_days=tuple(merged["refund_days"]),  # type: ignore[arg-type]
+        refund_days=tuple(merged["refund_days"]),
         progress_updates=bool(merged["progress_updates"]),
         duties_regime=duties.get("regime", "on_delivery"),
         duties_threshold=float(duties.get("threshold", 0)),

@@ -88,7 +88,13 @@ class ShopStore(ABC):
 
 
 def _dt(raw: str | None, shift: timedelta) -> datetime | None:
-    return datetime.fromisoformat(raw) + shift if raw else None
+    """An optional timestamp (absent or empty -> None), shifted."""
+    return _at(raw, shift) if raw else None
+
+
+def _at(raw: str, shift: timedelta) -> datetime:
+    """A required timestamp, shifted."""
+    return datetime.fromisoformat(raw) + shift
 
 
 def _order(raw: dict[str, Any], shift: timedelta) -> Order:
@@ -101,8 +107,8 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
             tracking_number=s["tracking_number"],
             events=tuple(
                 ShipmentEvent(
-                    at=_dt(e["at"], shift),
-                    code=e["code"],  # type: ignore[arg-type]
+                    at=_at(e["at"], shift),
+                    code=e["code"],
                     place=e["place"],
                     country=e["country"],
                 )
@@ -127,8 +133,8 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
             for x in raw["lines"]
         ),
         total=raw["total"],
-        placed_at=_dt(raw["placed_at"], shift),  # type: ignore[arg-type]
-        ship_by=_dt(raw["ship_by"], shift),  # type: ignore[arg-type]
+        placed_at=_at(raw["placed_at"], shift),
+        ship_by=_at(raw["ship_by"], shift),
         status=raw["status"],
         shipping_service=raw["shipping_service"],
         address=raw["address"],
@@ -138,7 +144,7 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
                 amount=r["amount"],
                 status=r["status"],
                 method=r["method"],
-                created_at=_dt(r["created_at"], shift),  # type: ignore[arg-type]
+                created_at=_at(r["created_at"], shift),
                 completed_at=_dt(r.get("completed_at"), shift),
                 reason=r.get("reason", ""),
             )
