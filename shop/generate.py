@@ -4,6 +4,9 @@
 
 Dates are written relative to ANCHOR; the store shifts them so that ANCHOR is "now" when it
 loads, which keeps a demo order placed "3 days ago" three days old whenever the demo runs.
+
+Over 300 lines: one seeded sequence of draws; split into modules, the order of random draws
+(and so every generated order the tests look up) would depend on import order.
 """
 
 from __future__ import annotations
