@@ -6,16 +6,15 @@ from datetime import timedelta
 
 from actions.base import Ctx, FeatureAction, register
 from actions.clients import shop
-from actions.tracking import answer_tracking, days, processing_range
+from actions.dates import (
+    EXPRESS_CARRIER,
+    STANDARD_CARRIER,
+    answer_date_question,
+    offer_express,
+    transit,
+)
+from actions.tracking import answer_tracking, days
 from shop.models import Order
-
-EXPRESS_CARRIER = "SkyBridge Express"
-STANDARD_CARRIER = "NimbusPost"
-
-
-def transit(carrier: str, country: str) -> tuple[float, float] | None:
-    leg = shop.route_stats().leg(carrier, country, "picked_up")
-    return (leg.p10, leg.p90) if leg else None
 
 
 @register("delivery_time")
@@ -46,6 +45,8 @@ class ActionDeliveryTime(FeatureAction):
         return True
 
     def answer(self, ctx: Ctx, order: Order) -> None:
+        if answer_date_question(ctx, order):
+            return
         store = shop.store()
         now = store.now()
         fmt = ctx.fmt(order)
@@ -71,17 +72,4 @@ class ActionDeliveryTime(FeatureAction):
             start=fmt.date(ship_by + timedelta(days=window[0])),
             end=fmt.date(ship_by + timedelta(days=window[1])),
         )
-        if order.shipping_service == "standard":
-            fast = transit(EXPRESS_CARRIER, order.country)
-            if fast:
-                policy = store.policies.country(order.country)
-                low, _ = processing_range(order)
-                fee = fmt.money(policy.express_upgrade_fee, order.currency)
-                ctx.say(
-                    "express_offer",
-                    buttons=ctx.yes_no(),
-                    fee=fee,
-                    start=fmt.date(ship_by + timedelta(days=fast[0])),
-                    end=fmt.date(ship_by + timedelta(days=fast[1])),
-                )
-                ctx.offer("express", order_id=order.order_id, fee=fee)
+        offer_express(ctx, order, ship_by)

@@ -13,6 +13,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Ctx
+from actions.clients import shop
+from actions.tracking import answer_tracking
 
 
 def hand_over(ctx: Ctx, reason: str) -> None:
@@ -43,6 +45,14 @@ class ActionComplain(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         ctx = Ctx.build(tracker, dispatcher)
-        ctx.say("complain", buttons=[{"title": ctx.t("button_human"), "payload": "/human_handoff"}])
+        human = [{"title": ctx.t("button_human"), "payload": "/human_handoff"}]
+        verified = ctx.slot("verified_order")
+        order = shop.store().get_order(verified) if verified else None
+        if order is not None:
+            # the order is proven in this chat: never ask for it again, say where it stands
+            ctx.say("complain_known_order", buttons=human, order_id=order.order_id)
+            answer_tracking(ctx, order)
+        else:
+            ctx.say("complain", buttons=human)
         ctx.set("issue_note", ctx.text[:1000])
         return ctx.events

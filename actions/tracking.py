@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actions.base import Ctx, FeatureAction, items_phrase, register
 from actions.clients import shop
+from actions.dates import answer_date_question
 from shop.catalog import BY_SKU
 from shop.models import Order
 from shop.tracking import TrackingAssessment, assess
@@ -100,4 +101,6 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
 @register("track_order")
 class ActionTrackOrder(FeatureAction):
     def answer(self, ctx: Ctx, order: Order) -> None:
-        answer_tracking(ctx, order)
+
+        if not answer_date_question(ctx, order):
+            answer_tracking(ctx, order)
