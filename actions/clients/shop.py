@@ -1,21 +1,13 @@
-"""The shop store for actions, opened lazily on first use (no I/O at import time)."""
+"""The shop store for actions, opened lazily on first use (no I/O at import time).
+
+The same lazy store the gateway reads (`handoff.shopdata`): one cache, one place to reset.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from handoff.shopdata import route_stats, store
 
-from shop.routes import RouteStats
-from shop.store import ShopStore, load_store
-
-
-@lru_cache(maxsize=1)
-def store() -> ShopStore:
-    return load_store()
-
-
-@lru_cache(maxsize=1)
-def route_stats() -> RouteStats:
-    return RouteStats(store().all_orders())
+__all__ = ["reset", "route_stats", "store"]
 
 
 def reset() -> None:
