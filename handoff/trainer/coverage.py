@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.language import NATIVE
 from bot.nlucheck import MIN_TRAIN, MIN_TRAIN_DEFAULT
-from handoff.trainer.validate import ExampleIndex, domain_intents
+from handoff.trainer.domain import domain_intents
+from handoff.trainer.example_index import ExampleIndex
 
 
 def minimum(lang: str) -> int:

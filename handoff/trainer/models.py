@@ -1,20 +1,11 @@
-"""Trained models on disk, their held-out evaluations, and which one Rasa is running.
+"""Trained models on disk, which one Rasa is running, activation history and rollback.
 
 - Models are files `model-<fingerprint>[-<languages>].tar.gz` in the models folder (the
   launcher's `ensure_model()` names full models the same way, so it finds the trainer's).
-- Evaluations run `scripts/eval_nlu.py` in a subprocess (Rasa loads there, not in the
-  gateway) and are cached in Redis per model, language and held-out file content.
-- Activation = Rasa's `PUT /model`. The server runs several Sanic workers (two by
-  default), each with its own model, sharing one listening socket; a request reaches one
-  worker, and not a random one: an idle worker that just answered tends to take the next
-  connection too, so "poll /status until it looks right" can see one worker only. What is
-  reliable: loading a model blocks the loading worker's event loop, and a blocked worker
-  accepts no connections. So each round sends a PUT (one worker reloads the new model,
-  harmlessly) and, while it loads, asks /status on fresh connections: only the other
-  workers can answer. A stale answer gets a PUT of its own, which can only reach a worker
-  that is not busy, i.e. a stale one. Two rounds in a row with only new answers confirm;
-  a server where nobody else ever answers is a single worker. The result says honestly
-  whether it was confirmed.
+- Held-out evaluations are run and cached by `evaluation.py`; a model only becomes active
+  after one (or when it was active before).
+- Activation = Rasa's `PUT /model`, sent until every Sanic worker runs the model (see
+  `activation.py` for how that is confirmed); each activation is recorded in Redis.
 - Rollback = activate the model that was active before the current one; activations are a
   list in Redis, so repeated rollbacks walk further back.
 """
@@ -22,15 +13,10 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-import os
 import re
-import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +25,14 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.errors import InputError
+from handoff.trainer import evaluation
+from handoff.trainer.activation import load_everywhere
+from handoff.trainer.paths import REPO
+from handoff.trainer.subprocesses import Emit
 
 LOG = logging.getLogger("handoff.trainer.models")
-REPO = Path(__file__).resolve().parents[2]
 MODEL_RE = re.compile(r"^model-[A-Za-z0-9_.-]{1,100}\.tar\.gz$")
-CONFIRM_ROUNDS = 2  # rounds in a row in which only the new model answered
-MIN_ROUND_ANSWERS = 3  # answers from the not-busy workers a round needs to count
-EMPTY_ROUNDS = 3  # rounds nobody else answered in: a single-worker server
-MAX_ROUNDS = 12
-SETTLE_S = 0.03  # Sanic reads the PUT and starts loading within a few ms
-CONFIRM_POLLS = 8  # a last look on fresh connections
-POLL_GAP_S = 0.02
-ACTIVATE_DEADLINE_S = 300
 HISTORY = 50
-
-Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def model_name(name: str) -> str:
@@ -61,11 +40,6 @@ def model_name(name: str) -> str:
     if not MODEL_RE.match(name):
         raise InputError(404, "unknown_model", f"{name!r} is not a model name")
     return name
-
-
-def heldout_sha(lang: str) -> str:
-    path = REPO / "tests" / "nlu" / f"{lang}.yml"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
 
 
 def languages_of(name: str) -> list[str] | None:
@@ -136,70 +110,14 @@ class ModelRegistry:
 
     # ------------------------------------------------------------ evaluation
     async def cached_eval(self, name: str, langs: list[str]) -> dict[str, Any]:
-        fields = [f"{lang}:{heldout_sha(lang)}" for lang in langs]
-        if not fields:
-            return {}
-        raw = await self.redis.hmget(keys.trainer_eval(name), fields)
-        return {lang: json.loads(r) for lang, r in zip(langs, raw, strict=True) if r is not None}
+        return await evaluation.cached_eval(self.redis, name, langs)
 
     async def all_evals(self, name: str) -> dict[str, Any]:
-        from bot.language import NATIVE
-
-        return await self.cached_eval(name, list(NATIVE))
+        return await evaluation.all_evals(self.redis, name)
 
     async def evaluate(self, path: Path, langs: list[str], emit: Emit) -> dict[str, Any]:
         """Held-out reports of `path` for `langs` (cached ones reused)."""
-        reports = await self.cached_eval(path.name, langs)
-        missing = [lang for lang in langs if lang not in reports]
-        if not missing:
-            await emit({"type": "log", "message": f"{path.name}: evaluation cached"})
-            return reports
-        await emit(
-            {
-                "type": "log",
-                "message": f"evaluating {path.name} on the held-out sets of {', '.join(missing)}",
-            }
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "eval.json"
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(REPO / "scripts" / "eval_nlu.py"),
-                "--model",
-                str(path),
-                "--out",
-                str(out),
-                *missing,
-                cwd=REPO,
-                env=subprocess_env(),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                output, _ = await proc.communicate()
-            except asyncio.CancelledError:
-                kill_group(proc)
-                raise
-            if proc.returncode != 0 or not out.exists():
-                tail = [
-                    ln
-                    for ln in output.decode("utf-8", "replace").splitlines()
-                    if ln.strip() and "Warning" not in ln
-                ][-5:]
-                raise RuntimeError(
-                    f"evaluation failed (exit {proc.returncode}): " + " | ".join(tail)
-                )
-            report = json.loads(out.read_text(encoding="utf-8"))
-        fresh = report.get("languages", {})
-        if fresh:
-            await self.redis.hset(
-                keys.trainer_eval(path.name),
-                mapping={f"{lang}:{heldout_sha(lang)}": json.dumps(r) for lang, r in fresh.items()},
-            )
-            await self.redis.set(keys.TRAINER_LAST_EVAL, path.name)
-        reports.update(fresh)
-        return reports
+        return await evaluation.evaluate(self.redis, path, langs, emit)
 
     # ------------------------------------------------------------ activation
     async def history(self, limit: int = HISTORY) -> list[dict[str, Any]]:
@@ -250,7 +168,7 @@ class ModelRegistry:
                     "evaluate this model on the held-out sets before activating it",
                 )
             started = time.monotonic()
-            outcome = await self._load_everywhere(path)
+            outcome = await load_everywhere(self.rasa_url, path)
             record = {
                 "model": name,
                 "path": str(path),
@@ -292,80 +210,6 @@ class ModelRegistry:
         return await self.activate(
             target["model"], by, rollback=True, then_previous=target["then_previous"]
         )
-
-    async def _load_everywhere(self, path: Path) -> dict[str, Any]:
-        """PUT the model until every worker runs it; see the module docstring."""
-        stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0, "other_worker_answers": 0}
-        confirmed_rounds = empty_rounds = 0
-        deadline = time.monotonic() + ACTIVATE_DEADLINE_S
-        # a fresh connection per request: keep-alive would pin every request to one worker
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(force_close=True),
-            timeout=aiohttp.ClientTimeout(total=180),
-        ) as session:
-
-            async def put() -> None:
-                stats["puts"] += 1
-                async with session.put(
-                    f"{self.rasa_url}/model", json={"model_file": str(path)}
-                ) as resp:
-                    if resp.status not in (200, 204):
-                        body = (await resp.text())[:300]
-                        raise InputError(
-                            502,
-                            "rasa_refused",
-                            f"Rasa did not load {path.name} ({resp.status}): {body}",
-                        )
-
-            async def current() -> str | None:
-                stats["polls"] += 1
-                try:
-                    async with session.get(f"{self.rasa_url}/status") as resp:
-                        return (await resp.json()).get("model_file") if resp.status == 200 else None
-                except (aiohttp.ClientError, TimeoutError, ValueError):
-                    return None
-
-            await put()  # one worker runs it now
-            while (
-                confirmed_rounds < CONFIRM_ROUNDS
-                and empty_rounds < EMPTY_ROUNDS
-                and stats["rounds"] < MAX_ROUNDS
-                and time.monotonic() < deadline
-            ):
-                stats["rounds"] += 1
-                # the worker that takes this PUT is busy loading and accepts nothing, so
-                # the status requests meanwhile are answered by the other workers
-                blocker = asyncio.create_task(put())
-                await asyncio.sleep(SETTLE_S)
-                fresh, stale = 0, False
-                while not blocker.done():
-                    name = await current()
-                    if blocker.done():
-                        break  # the loading worker may have answered this one
-                    if name == path.name:
-                        fresh += 1
-                        await asyncio.sleep(POLL_GAP_S)  # a sample, not a load test
-                        continue
-                    stale = True
-                    stats["stale_answers"] += 1
-                    await put()  # reaches a worker that is not busy: a stale one
-                    break
-                await blocker
-                stats["other_worker_answers"] += fresh
-                if stale:
-                    confirmed_rounds = 0
-                elif fresh >= MIN_ROUND_ANSWERS:
-                    confirmed_rounds += 1
-                elif fresh == 0:
-                    empty_rounds += 1  # nobody else answered while one worker was busy
-            finals = [await current() for _ in range(CONFIRM_POLLS)]
-        all_new = all(name == path.name for name in finals)
-        single = empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0
-        return {
-            "confirmed": all_new and (confirmed_rounds >= CONFIRM_ROUNDS or single),
-            "single_worker": single,
-            **stats,
-        }
 
     # ------------------------------------------------------------ housekeeping
     async def prune(self, protect: set[str]) -> list[str]:
@@ -425,23 +269,3 @@ class ModelRegistry:
             "history": (await self.history(10)),
             "keep": self.keep,
         }
-
-
-def subprocess_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "RASA_TELEMETRY_ENABLED": "false",
-        "RASA_MAX_CACHE_SIZE": "0",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-
-
-def kill_group(proc: asyncio.subprocess.Process) -> None:
-    import signal
-
-    if proc.returncode is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass

@@ -27,9 +27,10 @@ from handoff.dev.gateway import dev_extras
 from handoff.errors import InputError
 from handoff.settings import Settings
 from handoff.trainer import files
+from handoff.trainer.evaluation import compare
 from handoff.trainer.inbox import Inbox, group
-from handoff.trainer.jobs import compare, parse_train_line
 from handoff.trainer.models import ModelRegistry
+from handoff.trainer.train_log import parse_train_line
 from handoff.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -266,7 +267,7 @@ async def test_comments_and_layout_survive_an_edit(client: TestClient, data_root
     commented += "# end of file: keep me\n"
     path.write_text(commented, encoding="utf-8")
     listing = await call(client, "GET", "/api/trainer/nlu/en/goodbye", tom, status=200)
-    first = listing["examples"][0]
+    first = next(e for e in listing["examples"] if e["file"] == "smalltalk")
     await call(
         client,
         "PUT",
@@ -389,7 +390,7 @@ async def test_bad_examples_are_refused_and_nothing_is_written(
             f"/api/trainer/nlu/{lang}/{intent}",
             tom,
             status=201,
-            body={"text": text, "version": got["versions"][feature]},
+            body={"text": text, "version": got["versions"][got["target_file"]]},
         )
 
 
