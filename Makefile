@@ -12,10 +12,10 @@ setup:
 	@bash scripts/setup.sh
 
 model: setup
-	@$(PY) -m handoff.launcher --train
+	@$(PY) -m handoff.dev.launcher --train
 
 run: setup model
-	@$(PY) -m handoff.launcher
+	@$(PY) -m handoff.dev.launcher
 
 test: setup model
 	@bash scripts/test.sh

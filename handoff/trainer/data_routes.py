@@ -32,13 +32,15 @@ def target_file(t: Trainer, lang: str, intent: str) -> str:
     """The file new examples of an intent go to: where the language keeps it, else the
     file that holds it in English (same feature split in every language)."""
     for candidate in (lang, "en"):
-        owners = [
-            p.stem
+        # a feature file before a top-up file (more_*.yml holds a few of every intent),
+        # then the one holding most of the intent's examples
+        owners = sorted(
+            (not p.stem.startswith("more_"), len(ex[intent]), p.stem)
             for p, ex in t.index.files().items()
             if p.parent.name == candidate and intent in ex
-        ]
+        )
         if owners:
-            return owners[-1]
+            return owners[-1][2]
     raise InputError(404, "no_file_for_intent", f"no NLU file holds {intent} yet")
 
 
