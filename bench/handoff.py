@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import sys
 import tempfile
@@ -33,7 +34,11 @@ from redis.asyncio import Redis  # noqa: E402
 from handoff.dev.launcher import Stack, ensure_model  # noqa: E402
 from handoff.routing.queue import HandoffStore  # noqa: E402
 from shop.routes import percentile  # noqa: E402
-from tests.agentclient import AgentClient  # noqa: E402
+from tests.support.agentclient import AgentClient  # noqa: E402
+
+
+def is_entry(text: str, message: dict) -> bool:
+    return bool(message["type"] == "entry" and message["entry"]["text"] == text)
 
 
 async def relay_latency(stack: Stack, gateway_b: str, n: int) -> dict:
@@ -66,9 +71,7 @@ async def relay_latency(stack: Stack, gateway_b: str, n: int) -> dict:
                 text = f"Nachricht {i}: wann kommt mein Paket?"
                 started = time.perf_counter()
                 await shopper.send_json({"type": "message", "text": text})
-                await lena.expect(
-                    lambda m, t=text: m["type"] == "entry" and m["entry"]["text"] == t
-                )
+                await lena.expect(functools.partial(is_entry, text))
                 timings.append((time.perf_counter() - started) * 1000)
                 await asyncio.sleep(0.01)
             drainer.cancel()
