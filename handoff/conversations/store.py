@@ -100,6 +100,11 @@ class ConversationStore:
         if client_id:
             await self.redis.set(keys.client_message(conv_id, client_id), str(seq), ex=86400)
 
+    async def count_tracker_event(self, conv_id: str) -> None:
+        """An event written to the conversation's Rasa tracker outside a bot turn (an agent's
+        reply): counted towards the tracker's rotation (conversations.rasa_turn)."""
+        await self.redis.hincrby(keys.conversation(conv_id), "rasa_turns", 1)
+
     async def get(self, conv_id: str) -> Conversation:
         """The typed record (a fresh one, mode bot, when the conversation is new)."""
         return Conversation.from_hash(conv_id, await self.meta(conv_id))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from bot import copy, language
-from handoff import events, keys
+from handoff import events
 from handoff.accounts.store import Account, AccountStore
 from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
@@ -243,7 +243,7 @@ class Desk:
                     }
                 ],
             )
-            await self.redis.hincrby(keys.conversation(conv_id), "rasa_turns", 1)
+            await self.store.count_tracker_event(conv_id)
         except RasaUnavailable as exc:
             LOG.warning(
                 "tracker_write_failed", extra={"conversation_id": conv_id, "error": str(exc)}

@@ -127,6 +127,7 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
     specs: dict[str, tuple[list[str], str, dict[str, str] | None]] = field(default_factory=dict)
+    _secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def ephemeral(cls, var: Path, **kw: object) -> Stack:
@@ -152,6 +153,8 @@ class Stack:
     def secrets(self) -> dict[str, str]:
         """Shared secrets between gateway, Rasa and the action server: from the environment,
         else generated on first run into var/secrets.json (mode 600) and reused."""
+        if self._secrets:  # read (or generated) once per stack, not once per child
+            return self._secrets
         names = ("ACTION_SERVER_TOKEN", "RASA_TOKEN")
         path = self.var / "secrets.json"
         stored: dict[str, str] = {}
@@ -162,6 +165,7 @@ class Stack:
             self.var.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(out))
             path.chmod(0o600)
+        self._secrets = out
         return out
 
     def env(self) -> dict[str, str]:

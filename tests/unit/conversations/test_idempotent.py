@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.unit.conversations.test_degraded import FakeRasa, ask_with_id, setup  # noqa: F401
+from tests.unit.conversations.conftest import ask_with_id
 
 
-async def test_a_resent_message_is_stored_and_answered_once(setup) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_a_resent_message_is_stored_and_answered_once(setup) -> None:  # type: ignore[no-untyped-def]
     fake, conversations, _ = setup
     first = await ask_with_id(conversations, "idem-1", "wo ist mein paket", "m-1")
     again = await ask_with_id(conversations, "idem-1", "wo ist mein paket", "m-1")
@@ -17,7 +17,7 @@ async def test_a_resent_message_is_stored_and_answered_once(setup) -> None:  # t
     assert fake.calls == 1
 
 
-async def test_stored_but_unanswered_is_answered_on_resend(setup) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_stored_but_unanswered_is_answered_on_resend(setup) -> None:  # type: ignore[no-untyped-def]
     fake, conversations, _ = setup
     store = conversations.store
     # what a gateway killed between storing and answering leaves behind
