@@ -92,6 +92,10 @@ def case(case_id: str) -> str:
     return f"{PREFIX}:case:{case_id}"
 
 
+# --- after-sales events (handoff.cases.events): the bus the review loop ingests from ---
+EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" = JSON
+
+
 # --- the action server: order-verification failures per scope (counter with TTL) ---
 def verify_failures(scope: str) -> str:
     return f"{PREFIX}:verify:fail:{scope}"
