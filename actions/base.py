@@ -165,8 +165,10 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
     """The order the shopper has proven to own, or None after asking for what's missing.
 
     Proof is the order number plus the order's email, or a signed customer token from the
-    storefront. Failures say nothing about which part was wrong and are rate-limited per
-    conversation and per order number.
+    storefront. Failures say nothing about which part was wrong. They are counted in
+    sliding windows (actions/clients/redis_state.WINDOWS) per conversation and per client
+    address - those lock - and per order number and per email, which never lock a right
+    pair out but, once over their limit, lock every further guesser at its first miss.
     """
     store = shop.store()
     state = redis_state.state()
@@ -180,9 +182,13 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
         # a second order in the same chat: the email they proved before may cover it
         previous = store.get_order(verified_id)
         email = previous.email if previous else None
-    conv_scope, order_scope = f"conv:{ctx.tracker.sender_id}", f"order:{given_id}"
-    if state.locked(conv_scope, order_scope if given_id else conv_scope):
-        ctx.say("verify_locked", minutes=redis_state.LOCK_SECONDS // 60)
+    # the guesser's own scopes lock; the order's and the email's never stop a right pair
+    own = [f"conv:{ctx.tracker.sender_id}"]
+    client = ctx.metadata.get("client_address")
+    if isinstance(client, str) and client:
+        own.append(f"client:{client}")
+    if state.locked(*own):
+        ctx.say("verify_locked", minutes=state.lock_minutes(*own))
         ctx.set("pending_request", None)
         return None
     if token_email and given_id is None:
@@ -198,18 +204,24 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
         if order:
             ctx.set("verified_order", order.order_id)
             ctx.set("pending_request", None)
-            state.clear_failures(conv_scope)
+            state.clear_failures(own[0])
             announce_order(ctx, order)
             ctx.log("order_verified", order_id=order.order_id)
             return order
-        state.add_failure(conv_scope)
-        state.add_failure(order_scope)
+        targets = [f"order:{given_id}", f"email:{email}"]
+        for scope in own + targets:
+            state.add_failure(scope)
+        if any(state.over_limit(t) for t in targets):
+            # someone is working on this order or this email: each further wrong guess
+            # costs the guesser its whole window, from any conversation
+            for scope in own:
+                state.lock(scope)
         ctx.log("order_verification_failed", order_id=given_id)
         ctx.set("order_id", None)
         ctx.set("email", None)
         ctx.set("pending_request", request)
-        if state.locked(conv_scope, order_scope):
-            ctx.say("verify_locked", minutes=redis_state.LOCK_SECONDS // 60)
+        if state.locked(*own):
+            ctx.say("verify_locked", minutes=state.lock_minutes(*own))
         else:
             ctx.say("verify_failed")
         return None

@@ -46,18 +46,23 @@ async def one_level(url_for, body_for, concurrency: int, total: int, orders: lis
         a single 300-turn conversation would measure Rasa's cost of huge trackers)."""
         nonlocal errors
         script = turns(orders[idx % len(orders)])
-        conv = ""
+        conv, token = "", ""
         for i in range(per_conv):
             if i % len(script) == 0:
-                conv = f"b{uuid.uuid4().hex[:12]}"
+                conv, token = f"b{uuid.uuid4().hex[:12]}", ""
             text = script[i % len(script)]
             started = time.perf_counter()
+            headers = {"X-Conversation-Token": token} if token else {}
             try:
-                async with session.post(url_for(conv), json=body_for(conv, text)) as resp:
-                    await resp.read()
+                async with session.post(
+                    url_for(conv), json=body_for(conv, text), headers=headers
+                ) as resp:
+                    raw = await resp.read()
                     if resp.status != 200:
                         errors += 1
                         continue
+                    if not token and b"conversation_token" in raw:
+                        token = json.loads(raw)["conversation_token"]
             except aiohttp.ClientError:
                 errors += 1
                 continue

@@ -37,14 +37,17 @@ async def converse(url: str, turns: int, order_id: str, email: str) -> list[floa
     script = [f"hi, where is my order {order_id}?", email] + LOOP * turns
     timings: list[float] = []
     async with aiohttp.ClientSession() as session:
+        headers: dict[str, str] = {}
         for text in script[:turns]:
             started = time.perf_counter()
             async with session.post(
-                f"{url}/api/conversations/{conv}/messages", json={"text": text}
+                f"{url}/api/conversations/{conv}/messages", json={"text": text}, headers=headers
             ) as resp:
-                await resp.read()
+                body = await resp.json()
                 if resp.status != 200:
                     raise RuntimeError(f"turn {len(timings) + 1}: HTTP {resp.status}")
+                if "conversation_token" in body:  # the first reply: later turns send it back
+                    headers = {"X-Conversation-Token": body["conversation_token"]}
             timings.append((time.perf_counter() - started) * 1000)
     return timings
 

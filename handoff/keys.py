@@ -96,9 +96,10 @@ def case(case_id: str) -> str:
 EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" = JSON
 
 
-# --- the action server: order-verification failures per scope (counter with TTL) ---
-def verify_failures(scope: str) -> str:
-    return f"{PREFIX}:verify:fail:{scope}"
+# --- the action server: order-verification failures per scope (sorted set: a sliding
+# window of failure times; scope = kind:digest, see actions/clients/redis_state.py) ---
+def verify_window(scope: str) -> str:
+    return f"{PREFIX}:verify:win:{scope}"
 
 
 # --- machine translation cache ---

@@ -19,6 +19,9 @@ class Settings:
     port: int = 8080
     public_url: str = "http://127.0.0.1:8080"
     allowed_origins: tuple[str, ...] = ()
+    # reverse proxies whose X-Forwarded-For we believe (addresses); none by default, so a
+    # client can't pick its own address for the per-client limits
+    trusted_proxies: tuple[str, ...] = ()
     max_text_chars: int = 5000
     rasa_timeout_s: float = 10.0
     translator: str = "none"  # none | libre | google | deepl | microsoft | mymemory
@@ -57,6 +60,7 @@ class Settings:
             port=port,
             public_url=public,
             allowed_origins=origins,
+            trusted_proxies=_list(e.get("TRUSTED_PROXIES", "")),
             max_text_chars=int(e.get("MAX_TEXT_CHARS", "5000")),
             rasa_timeout_s=float(e.get("RASA_TIMEOUT_S", "10")),
             translator=e.get("TRANSLATOR", "none").lower(),

@@ -103,11 +103,15 @@ def order_where(store: Any, scenario: str, **attrs: Any):  # type: ignore[no-unt
 
 async def say(session: Any, base: str, conv_id: str, text: str, **metadata: str) -> dict:
     """One shopper message through the gateway's REST API (real stack tests)."""
+    from tests.support import shopper
+
     async with session.post(
-        f"{base}/api/conversations/{conv_id}/messages", json={"text": text, "metadata": metadata}
+        f"{base}/api/conversations/{conv_id}/messages",
+        json={"text": text, "metadata": metadata},
+        headers=shopper.headers(conv_id),
     ) as resp:
         assert resp.status == 200, await resp.text()
-        return dict(await resp.json())
+        return shopper.remember(conv_id, dict(await resp.json()))
 
 
 def ent(entity: str, value: str) -> dict[str, Any]:

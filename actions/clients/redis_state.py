@@ -6,9 +6,12 @@ Cases are written by `handoff.cases.writer` (the one writer); key names come fro
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
+import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -16,15 +19,34 @@ from handoff import keys
 from handoff.cases.schema import Case, case_id_for, encode
 from handoff.cases.writer import SyncCaseWriter
 
-LOCK_SECONDS = 900
-MAX_FAILURES = 5
+# Verification failures are counted in sliding windows per scope kind: the attacker's own
+# scopes (this conversation, this client address) lock; the global scopes (one order
+# number, one email, whoever tries them) never lock the owner out - a right pair always
+# gets in - but once one is over its limit, every further wrong guess on it locks the
+# guessing client at once (resolve_order in actions/base.py).
+WINDOWS: dict[str, tuple[int, int]] = {  # scope kind -> (failures allowed, window seconds)
+    "conv": (5, 900),
+    "client": (20, 3600),
+    "order": (10, 3600),
+    "email": (10, 3600),
+}
+LOCK_SECONDS = WINDOWS["conv"][1]
+MAX_FAILURES = WINDOWS["conv"][0]
 
 
-def fail_key(scope: str) -> str:
-    return keys.verify_failures(scope)
+def limits(scope: str) -> tuple[int, int]:
+    return WINDOWS.get(scope.split(":", 1)[0], WINDOWS["conv"])
+
+
+def scope_key(scope: str) -> str:
+    """Emails and addresses are personal data: key names carry a digest, not the value."""
+    kind, _, value = scope.partition(":")
+    return keys.verify_window(f"{kind}:{hashlib.sha256(value.encode()).hexdigest()[:24]}")
 
 
 class ActionState(ABC):
+    clock: Callable[[], float] = staticmethod(time.time)
+
     @abstractmethod
     def record_case(self, case: Case) -> str: ...
 
@@ -32,7 +54,8 @@ class ActionState(ABC):
     def get_case(self, case_id: str) -> dict[str, Any] | None: ...
 
     @abstractmethod
-    def add_failure(self, scope: str) -> int: ...
+    def add_failure(self, scope: str, weight: int = 1) -> int:
+        """Count `weight` failures now; the scope's failures inside its window after it."""
 
     @abstractmethod
     def failures(self, scope: str) -> int: ...
@@ -40,14 +63,28 @@ class ActionState(ABC):
     @abstractmethod
     def clear_failures(self, scope: str) -> None: ...
 
+    def over_limit(self, scope: str) -> bool:
+        return self.failures(scope) >= limits(scope)[0]
+
     def locked(self, *scopes: str) -> bool:
-        return any(self.failures(s) >= MAX_FAILURES for s in scopes)
+        return any(self.over_limit(s) for s in scopes)
+
+    def lock_minutes(self, *scopes: str) -> int:
+        """How long the longest lock on these scopes lasts (what the shopper is told)."""
+        windows = [limits(s)[1] for s in scopes if self.over_limit(s)]
+        return max(windows, default=LOCK_SECONDS) // 60
+
+    def lock(self, scope: str) -> None:
+        """Fill the scope's window: locked for the whole window from now."""
+        missing = limits(scope)[0] - self.failures(scope)
+        if missing > 0:
+            self.add_failure(scope, missing)
 
 
 class MemoryState(ActionState):
     def __init__(self) -> None:
         self.cases: dict[str, dict[str, Any]] = {}
-        self.fails: dict[str, tuple[int, float]] = {}
+        self.fails: dict[str, list[float]] = {}
 
     def record_case(self, case: Case) -> str:
         case_id = case_id_for(len(self.cases) + 1)
@@ -57,15 +94,19 @@ class MemoryState(ActionState):
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         return self.cases.get(case_id)
 
-    def add_failure(self, scope: str) -> int:
-        count, expires = self.fails.get(scope, (0, 0.0))
-        count = count + 1 if expires > time.time() else 1
-        self.fails[scope] = (count, time.time() + LOCK_SECONDS)
-        return count
+    def _recent(self, scope: str) -> list[float]:
+        since = self.clock() - limits(scope)[1]
+        recent = [t for t in self.fails.get(scope, []) if t > since]
+        self.fails[scope] = recent
+        return recent
+
+    def add_failure(self, scope: str, weight: int = 1) -> int:
+        recent = self._recent(scope)
+        recent.extend([self.clock()] * weight)
+        return len(recent)
 
     def failures(self, scope: str) -> int:
-        count, expires = self.fails.get(scope, (0, 0.0))
-        return count if expires > time.time() else 0
+        return len(self._recent(scope))
 
     def clear_failures(self, scope: str) -> None:
         self.fails.pop(scope, None)
@@ -84,18 +125,23 @@ class RedisState(ActionState):
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         return self.cases.get(case_id)
 
-    def add_failure(self, scope: str) -> int:
+    def add_failure(self, scope: str, weight: int = 1) -> int:
+        key, (_, window) = scope_key(scope), limits(scope)
+        now = self.clock()
         pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(fail_key(scope))
-        pipe.expire(fail_key(scope), LOCK_SECONDS)
-        count, _ = pipe.execute()
+        pipe.zadd(key, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now for _ in range(weight)})
+        pipe.zremrangebyscore(key, "-inf", now - window)
+        pipe.zcard(key)
+        pipe.expire(key, window)
+        _, _, count, _ = pipe.execute()
         return int(count)
 
     def failures(self, scope: str) -> int:
-        return int(self.redis.get(fail_key(scope)) or 0)
+        window = limits(scope)[1]
+        return int(self.redis.zcount(scope_key(scope), self.clock() - window, "+inf"))
 
     def clear_failures(self, scope: str) -> None:
-        self.redis.delete(fail_key(scope))
+        self.redis.delete(scope_key(scope))
 
 
 @lru_cache(maxsize=1)

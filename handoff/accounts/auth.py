@@ -12,7 +12,7 @@ from aiohttp import web
 from handoff.accounts.store import Account, AccountError
 from handoff.errors import InputError
 from handoff.web import appkeys as K
-from handoff.web.requests import read_json
+from handoff.web.requests import client_address, read_json
 
 COOKIE = "xb_session"
 
@@ -45,7 +45,7 @@ async def login(request: web.Request) -> web.Response:
         raise InputError(400, "bad_login", 'send {"login": ..., "password": ...}')
     try:
         account = await request.app[K.ACCOUNTS].authenticate(
-            login_name.strip().lower(), password, request.remote or "unknown"
+            login_name.strip().lower(), password, client_address(request)
         )
     except AccountError as exc:
         raise InputError(429, "login_locked", str(exc)) from None

@@ -14,7 +14,16 @@ from handoff.channels.base import Audience
 from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import DomainError, Forbidden, InputError
 from handoff.web import appkeys as K
-from handoff.web.requests import MAX_BODY, metadata_of, origin_allowed, query_int
+from handoff.web.requests import (
+    MAX_BODY,
+    client_address,
+    metadata_of,
+    origin_allowed,
+    presented_token,
+    query_int,
+)
+
+TOKEN_REFUSED = 4403  # close code: this conversation is not the client's (widget starts anew)
 
 
 class ShopperSink:
@@ -42,9 +51,18 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
         raise Forbidden("origin_not_allowed", "this site may not open the chat")
     conv_id = check_conversation_id(request.query.get("conversation_id", ""))
     after = query_int(request, "after")
+    token = presented_token(request)
     ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_BODY)
     await ws.prepare(request)
     hub, store = request.app[K.SOCKETS], request.app[K.STORE]
+    try:
+        issued = await store.open_for_shopper(conv_id, token)
+    except Forbidden as exc:
+        # after the upgrade, so the widget can tell "not yours" from "network down" and
+        # start a conversation of its own instead of retrying this one forever
+        await ws.send_json({"type": events.ERROR, "code": exc.code, "message": exc.message})
+        await ws.close(code=TOKEN_REFUSED, message=exc.code.encode())
+        return ws
     sink = ShopperSink(ws)
     hub.add(conv_id, sink)  # subscribe before reading history so nothing falls in between
     try:
@@ -56,6 +74,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
                 "mode": meta.get("mode", "bot"),
                 "agent_name": meta.get("owner_name") if meta.get("mode") == "agent" else None,
                 "language": meta.get("language"),
+                **({"token": issued} if issued else {}),
             }
         )
         for entry in await store.history(conv_id, after):
@@ -79,8 +98,9 @@ async def handle_socket_message(
             raise InputError(400, "bad_message", 'send {"type": "message", "text": ...}')
         text = clean_text(body.get("text"), request.app[K.SETTINGS].max_text_chars)
         await ws.send_json({"type": events.TYPING, "speaker": "bot"})
+        metadata = {**metadata_of(body), "client_address": client_address(request)}
         result = await request.app[K.CONVERSATIONS].shopper_message(
-            conv_id, text, metadata_of(body), check_client_id(body.get("client_id"))
+            conv_id, text, metadata, check_client_id(body.get("client_id"))
         )
         await ws.send_json(
             {

@@ -62,12 +62,17 @@ class BotTurn:
     ms: float = 0.0
 
 
+# what the action server may read of a turn's metadata; `client_address` is set by the
+# gateway (requests.client_address), overwriting anything a client sent under that name
+RASA_METADATA = frozenset({"locale", "customer_token", "page", "client_address"})
+
+
 async def ask_bot(
     rasa: RasaClient, conv: Conversation, bot_text: str, bot_lang: str, metadata: dict[str, Any]
 ) -> BotTurn:
     conv_id = conv.conversation_id
     turn = BotTurn()
-    rasa_meta = {k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page"}}
+    rasa_meta = {k: v for k, v in metadata.items() if k in RASA_METADATA}
     rasa_meta["language"] = bot_lang
     started = time.perf_counter()
     try:

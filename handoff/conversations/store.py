@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 import time
 from typing import Any
 
@@ -10,6 +13,7 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.conversations.model import Conversation, fields
+from handoff.errors import Forbidden
 
 # Append one transcript entry atomically: number it, store it, index the conversation and
 # publish it, so every gateway's sockets see entries in the same order exactly once.
@@ -40,11 +44,51 @@ return out
 """
 
 
+# Open a conversation for a shopper: a new one gets the hash of its token (and the expiry),
+# an existing one answers the stored hash ("" when it has none: made by a server-side
+# channel such as email, or before tokens existed, so no shopper client can take it over).
+# ARGV: token hash, retention seconds (0 = keep forever).
+_OPEN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'token_hash', ARGV[1])
+  if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+  return 1
+end
+return redis.call('HGET', KEYS[1], 'token_hash') or ''
+"""
+SECRET_FIELDS = frozenset({"token_hash"})
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class ConversationStore:
     def __init__(self, redis: Redis, retention_s: float = 90 * 86400) -> None:
         self.redis = redis
         self.retention_s = int(retention_s)  # every append pushes the expiry back
         self._append = redis.register_script(_APPEND)
+        self._open = redis.register_script(_OPEN)
+
+    async def open_for_shopper(self, conv_id: str, token: str | None) -> str | None:
+        """The shopper's right to this conversation: a new conversation is theirs and gets
+        a token (returned, shown once; only its hash is stored); an existing one needs the
+        token it was given. Raises `Forbidden` otherwise."""
+        issued = secrets.token_urlsafe(24)
+        stored = await self._open(
+            keys=[keys.conversation(conv_id)], args=[_digest(issued), self.retention_s]
+        )
+        if stored == 1:
+            return issued
+        stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+        if not token:
+            raise Forbidden(
+                "conversation_token_required",
+                "this conversation exists: send the token it was given when it started",
+            )
+        if not stored or not hmac.compare_digest(stored, _digest(token)):
+            raise Forbidden("bad_conversation_token", "this token does not open this conversation")
+        return None
 
     async def append(self, conv_id: str, entry: dict[str, Any]) -> dict[str, Any]:
         return (await self.append_many(conv_id, [entry]))[0]
@@ -81,10 +125,11 @@ class ConversationStore:
 
     async def meta(self, conv_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(keys.conversation(conv_id))
-        return {
+        out = {
             (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
             for k, v in raw.items()
         }
+        return {k: v for k, v in out.items() if k not in SECRET_FIELDS}
 
     async def claim_client_id(self, conv_id: str, client_id: str | None) -> int | None:
         """None when this client message id is new (now reserved); else the seq it was

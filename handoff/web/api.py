@@ -10,11 +10,17 @@ from aiohttp import web
 from bot import entities, language
 from handoff.accounts import auth
 from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
-from handoff.errors import InputError, NotFound, Unavailable
+from handoff.errors import Forbidden, InputError, NotFound, Unavailable
 from handoff.escalation import score as scoring
 from handoff.rasa_client import RasaUnavailable
 from handoff.web import appkeys as K
-from handoff.web.requests import metadata_of, query_int, read_json
+from handoff.web.requests import (
+    client_address,
+    metadata_of,
+    presented_token,
+    query_int,
+    read_json,
+)
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -22,18 +28,30 @@ async def post_message(request: web.Request) -> web.Response:
     body = await read_json(request)
     settings = request.app[K.SETTINGS]
     text = clean_text(body.get("text"), settings.max_text_chars)
-    result = await request.app[K.CONVERSATIONS].shopper_message(
-        conv_id, text, metadata_of(body), check_client_id(body.get("client_id"))
-    )
+    metadata, client_id = metadata_of(body), check_client_id(body.get("client_id"))
+    metadata["client_address"] = client_address(request)  # ours, never the client's say
+    issued = await request.app[K.STORE].open_for_shopper(conv_id, presented_token(request))
+    result = await request.app[K.CONVERSATIONS].shopper_message(conv_id, text, metadata, client_id)
+    if issued:
+        result = {**result, "conversation_token": issued}  # once: later calls send it back
     return web.json_response(result)
 
 
 async def get_conversation(request: web.Request) -> web.Response:
     conv_id = check_conversation_id(request.match_info["conversation_id"])
     store = request.app[K.STORE]
+    after = query_int(request, "after")
+    token = presented_token(request)
+    staff = await auth.account_of(request) is not None  # every staff role reads transcripts
+    if not staff and not token:
+        raise Forbidden(
+            "conversation_token_required",
+            "a transcript needs the conversation's token or a staff session",
+        )
     if not await store.exists(conv_id):
         raise NotFound("unknown_conversation", f"no conversation {conv_id!r}")
-    after = query_int(request, "after")
+    if not staff:
+        await store.open_for_shopper(conv_id, token)  # exists: checks, never issues
     return web.json_response(
         {
             "conversation_id": conv_id,

@@ -53,6 +53,32 @@ def metadata_of(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def client_address(request: web.Request) -> str:
+    """The address the per-client limits count: the peer, or - when the peer is one of
+    TRUSTED_PROXIES - the last X-Forwarded-For hop that is not a trusted proxy."""
+    peer = request.remote or "unknown"
+    trusted = request.app[K.SETTINGS].trusted_proxies
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return peer
+
+
+TOKEN_HEADER = "X-Conversation-Token"
+
+
+def presented_token(request: web.Request) -> str | None:
+    """The conversation token a shopper client sent: a header (REST) or `token` in the query
+    (websockets, where browsers can't set headers). Never logged: access logs are off."""
+    token = request.headers.get(TOKEN_HEADER) or request.query.get("token") or None
+    if token is not None and (len(token) > 128 or not is_encodable(token)):
+        raise InputError(400, "bad_conversation_token", "the conversation token is malformed")
+    return token
+
+
 def query_int(request: web.Request, name: str, default: int = 0) -> int:
     raw = request.query.get(name, "") or str(default)
     try:

@@ -79,7 +79,7 @@ def test_person_request_is_claimed_and_answered_from_the_console(open_page, stac
 
     page.click("#handback")
     expect(status).to_have_text("Virtual assistant", timeout=REPLY_TIMEOUT_MS)
-    meta = get_json(f"{stack.gateway_url}/api/conversations/{conv_id}")["meta"]
+    meta = get_json(f"{stack.gateway_url}/api/conversations/{conv_id}", widget.token)["meta"]
     assert meta["mode"] == "bot"
     assert shop.dialogs == [] and console.dialogs == []
     shop.assert_clean()

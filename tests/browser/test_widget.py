@@ -44,19 +44,20 @@ _LOG_ENTRIES = """() => {
 # ---------------------------------------------------------------- helpers
 
 
-def post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+def post_json(url: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["X-Conversation-Token"] = token
     request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+        url, data=json.dumps(body).encode(), method="POST", headers=headers
     )
     with urllib.request.urlopen(request, timeout=60) as resp:
         return dict(json.loads(resp.read()))
 
 
-def get_json(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=30) as resp:
+def get_json(url: str, token: str | None = None) -> dict[str, Any]:
+    request = urllib.request.Request(url, headers={"X-Conversation-Token": token} if token else {})
+    with urllib.request.urlopen(request, timeout=30) as resp:
         return dict(json.loads(resp.read()))
 
 
@@ -79,6 +80,16 @@ class Widget:
     @property
     def conversation_id(self) -> str:
         return str(self.page.evaluate("window.XBChat.conversationId"))
+
+    @property
+    def token(self) -> str | None:
+        """The conversation's token, where the widget keeps it (the shop origin's storage)."""
+        value = self.page.evaluate(
+            """(id) => { const k = Object.keys(localStorage).find(k => k.endsWith(id + ":token"));
+                        return k ? localStorage.getItem(k) : null; }""",
+            self.conversation_id,
+        )
+        return str(value) if value else None
 
     def entries(self) -> list[dict[str, Any]]:
         return list(self.page.evaluate(_LOG_ENTRIES))
@@ -112,9 +123,9 @@ class Widget:
         """Wait until the transcript ends with a bot reply and the widget shows all of it."""
         deadline = time.monotonic() + timeout_s
         while True:
-            transcript = get_json(f"{gateway}/api/conversations/{self.conversation_id}")[
-                "transcript"
-            ]
+            transcript = get_json(
+                f"{gateway}/api/conversations/{self.conversation_id}", self.token
+            )["transcript"]
             shown = [e for e in self.entries() if e["seq"] is not None]
             if (
                 transcript
@@ -128,7 +139,9 @@ class Widget:
 
     def assert_matches_transcript(self, gateway: str) -> list[dict[str, Any]]:
         """The widget shows every transcript entry exactly once, in order, as text."""
-        transcript = get_json(f"{gateway}/api/conversations/{self.conversation_id}")["transcript"]
+        transcript = get_json(f"{gateway}/api/conversations/{self.conversation_id}", self.token)[
+            "transcript"
+        ]
         shown = [e for e in self.entries() if e["seq"] is not None]
         assert [e["seq"] for e in shown] == [e["seq"] for e in transcript]
         assert [e["text"] for e in shown] == [e["text"] for e in transcript]
@@ -290,6 +303,7 @@ def test_history_survives_reload_and_navigation_on_a_phone(open_page, stack) -> 
     post_json(
         f"{stack.gateway_url}/api/conversations/{conv_id}/messages",
         {"text": "thanks!", "metadata": {"locale": "en-GB"}},
+        widget.token,
     )
     badge = shop.page.locator(f"{WIDGET} .badge")
     expect(badge).to_be_visible(timeout=REPLY_TIMEOUT_MS)
@@ -325,6 +339,7 @@ def test_dropped_socket_reconnects_and_shows_what_was_said_meanwhile_once(open_p
     result = post_json(
         f"{stack.gateway_url}/api/conversations/{conv_id}/messages",
         {"text": "where is my order?", "metadata": {"locale": "en-US"}},
+        widget.token,
     )
     assert time.monotonic() - dropped_at < hold_s, "the REST turn outlasted the outage"
     missed = [r["text"] for r in result["replies"]]
@@ -402,7 +417,9 @@ def test_conversation_states_person_request_agent_joins_types_and_leaves(open_pa
     expect(human).to_be_hidden()
     expect(widget.bot).not_to_have_count(0)
     assert (
-        get_json(f"{stack.gateway_url}/api/conversations/{widget.conversation_id}")["meta"]["mode"]
+        get_json(f"{stack.gateway_url}/api/conversations/{widget.conversation_id}", widget.token)[
+            "meta"
+        ]["mode"]
         == "queued"
     )
 

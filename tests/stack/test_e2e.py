@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.copy import Fmt
 from tests.conftest import order_where, say
+from tests.support import shopper
 
 pytestmark = pytest.mark.stack
+
+
+def transcript_url(stack: Any, conv_id: str) -> str:
+    return f"{stack.gateway_url}/api/conversations/{conv_id}"
 
 
 def conv() -> str:
@@ -42,7 +48,9 @@ def test_tracking_conversation_over_rest(stack, store) -> None:
             assert order.shipment.tracking_number in reply
             assert last.place in reply
             assert Fmt("en", order.country).date(last.at) in reply
-            async with s.get(f"{stack.gateway_url}/api/conversations/{c}") as resp:
+            async with s.get(
+                f"{stack.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+            ) as resp:
                 transcript = (await resp.json())["transcript"]
             speakers = [e["speaker"] for e in transcript]
             assert speakers.count("shopper") == 3 and speakers.count("bot") >= 3
@@ -57,7 +65,7 @@ def test_tracking_conversation_over_websocket(stack, store) -> None:
 
     async def run() -> None:
         c = conv()
-        url = stack.gateway_url.replace("http", "ws") + f"/ws/shopper?conversation_id={c}"
+        url = shopper.ws_url(stack.gateway_url, c)
         async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
             hello = await ws.receive_json(timeout=5)
             assert hello["type"] == "hello"
@@ -124,7 +132,8 @@ def test_bad_conversation_ids_and_unknown_conversations(stack) -> None:
             ) as r:
                 assert r.status == 400
                 assert (await r.json())["error"]["code"] == "bad_conversation_id"
-            async with s.get(f"{stack.gateway_url}/api/conversations/{conv()}") as r:
+            unknown = f"{stack.gateway_url}/api/conversations/{conv()}"
+            async with s.get(unknown, headers={shopper.HEADER: "t"}) as r:
                 assert r.status == 404
                 assert (await r.json())["error"]["code"] == "unknown_conversation"
 
@@ -145,10 +154,12 @@ def test_markup_emoji_and_mixed_scripts_get_polite_replies_and_are_kept(stack) -
             for text in texts:
                 result = await say(s, stack.gateway_url, c, text)
                 assert result["replies"] and all(r["text"] for r in result["replies"])
-            async with s.get(f"{stack.gateway_url}/api/conversations/{c}") as resp:
+            async with s.get(
+                f"{stack.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+            ) as resp:
                 transcript = (await resp.json())["transcript"]
-            shopper = [e["text"] for e in transcript if e["speaker"] == "shopper"]
-            assert shopper == texts  # kept verbatim; the pages escape it
+            said = [e["text"] for e in transcript if e["speaker"] == "shopper"]
+            assert said == texts  # kept verbatim; the pages escape it
 
     asyncio.run(run())
 

@@ -18,6 +18,7 @@ import pytest
 
 from bot import copy
 from handoff.dev.launcher import Stack, Supervisor, ensure_model
+from tests.support import shopper
 
 pytestmark = pytest.mark.stack
 
@@ -43,9 +44,11 @@ def conv() -> str:
 async def post(base: str, conv_id: str, text: str) -> tuple[int, dict]:
     async with aiohttp.ClientSession() as s:
         async with s.post(
-            f"{base}/api/conversations/{conv_id}/messages", json={"text": text}
+            f"{base}/api/conversations/{conv_id}/messages",
+            json={"text": text},
+            headers=shopper.headers(conv_id),
         ) as resp:
-            return resp.status, await resp.json()
+            return resp.status, shopper.remember(conv_id, await resp.json())
 
 
 def healthz(base: str) -> tuple[int, dict]:
@@ -88,12 +91,12 @@ def test_bot_down_tells_the_shopper_and_queues_for_a_person(fragile: Stack, vict
 
 def test_redis_blip_gets_503_then_live_entries_flow_again(fragile: Stack) -> None:
     c = conv()
-    ws_url = fragile.gateway_url.replace("http", "ws") + f"/ws/shopper?conversation_id={c}"
 
     async def run() -> None:
         async with aiohttp.ClientSession() as s:
-            async with s.ws_connect(ws_url, compress=0) as ws:
-                assert (await ws.receive_json(timeout=10))["type"] == "hello"
+            async with s.ws_connect(shopper.ws_url(fragile.gateway_url, c), compress=0) as ws:
+                hello = shopper.remember(c, await ws.receive_json(timeout=10))
+                assert hello["type"] == "hello" and hello["token"]
                 fragile.kill("redis")
                 try:
                     status, body = await post(fragile.gateway_url, c, "hello?")
@@ -116,7 +119,8 @@ def test_redis_blip_gets_503_then_live_entries_flow_again(fragile: Stack) -> Non
                 if texts is None:
                     # the client socket itself broke (aiohttp client frame error seen once in
                     # CI): the entry must then be in what a reconnecting widget catches up on
-                    async with s.ws_connect(ws_url, compress=0) as again:
+                    again_url = shopper.ws_url(fragile.gateway_url, c)
+                    async with s.ws_connect(again_url, compress=0) as again:
                         texts = await live_texts(again, "back again")
                 assert texts is not None and "back again" in texts
 

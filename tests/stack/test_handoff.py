@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import say
+from tests.support import shopper
 from tests.support.agentclient import AgentClient, SocketReader
 
 pytestmark = pytest.mark.stack
@@ -22,6 +23,10 @@ PASSWORDS = {
     "tom": "demo-tom-2026",
     "amira": "demo-amira-2026",
 }
+
+
+def transcript_url(stack: Any, conv_id: str) -> str:
+    return f"{stack.gateway_url}/api/conversations/{conv_id}"
 
 
 def conv() -> str:
@@ -52,8 +57,10 @@ class ShopperSocket(SocketReader):
         self.seen: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> ShopperSocket:
-        url = self.base.replace("http", "ws", 1) + f"/ws/shopper?conversation_id={self.conv_id}"
-        self.ws = await self.session.ws_connect(url)
+        self.ws = await self.session.ws_connect(shopper.ws_url(self.base, self.conv_id))
+        hello = await self.ws.receive_json(timeout=10)  # a new chat's token comes with it
+        shopper.remember(self.conv_id, hello)
+        self.seen.append(hello)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -180,7 +187,11 @@ def test_agent_in_another_language_reads_translated_and_writes_back(stack) -> No
             entry = ok["entry"]
             assert entry["text"].startswith("[es] ") and entry["language"] == "es"
             assert entry["source_language"] == "zh" and "[es]" not in entry["original"]
-            page = await (await s.get(f"{stack.gateway_url}/api/conversations/{c}")).json()
+            page = await (
+                await s.get(
+                    f"{stack.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+                )
+            ).json()
             assert page["transcript"][-1]["text"] == entry["text"]
             case = await wei.call(
                 type="close",
@@ -250,7 +261,11 @@ def test_claim_race_transfer_release_and_disconnect_grace(stack) -> None:
                 timeout=15,
             )
             for _ in range(50):  # a snapshot may have been in flight; the grace is 3 s
-                page = await (await s.get(f"{stack.gateway_url}/api/conversations/{c}")).json()
+                page = await (
+                    await s.get(
+                        f"{stack.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+                    )
+                ).json()
                 if page["meta"]["mode"] == "queued":
                     break
                 await asyncio.sleep(0.2)

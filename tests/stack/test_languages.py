@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.conftest import order_where, say
+from tests.support import shopper
 
 pytestmark = pytest.mark.stack
+
+
+def transcript_url(stack: Any, conv_id: str) -> str:
+    return f"{stack.gateway_url}/api/conversations/{conv_id}"
 
 
 def text_of(result: dict) -> str:
@@ -92,7 +98,9 @@ def test_other_languages_go_through_machine_translation(stack, libre_server) -> 
             assert result["language"] == "pl" and result["translated"] is True
             assert result["intent"] == "track_order"  # understood from the English translation
             assert all(r["text"].startswith("[pl] ") for r in result["replies"])
-            async with s.get(f"{stack.gateway_url}/api/conversations/{c}") as resp:
+            async with s.get(
+                f"{stack.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+            ) as resp:
                 transcript = (await resp.json())["transcript"]
             assert transcript[0]["translation_en"] == "where is my parcel?"
             assert transcript[1]["original"] and not transcript[1]["original"].startswith("[")

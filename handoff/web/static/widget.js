@@ -332,17 +332,19 @@
     if (ws) return;
     var sock;
     try {
+      var convToken = load("localStorage", prefix + convId + ":token");
       sock = new WebSocket(socketBase + "/ws/shopper?conversation_id=" + encodeURIComponent(convId) +
-        "&after=" + contiguous);
+        "&after=" + contiguous + (convToken ? "&token=" + encodeURIComponent(convToken) : ""));
     } catch (e) {
       retryLater();
       return;
     }
     ws = sock;
     sock.onmessage = function (ev) { if (ws === sock) receive(ev.data); };
-    sock.onclose = function () {
+    sock.onclose = function (ev) {
       if (ws !== sock) return;
       ws = null;
+      if (ev.code === 4403) { startOver(); return; } // not ours (token lost): a new chat
       connected = false;
       offline.hidden = false;
       hideTyping();
@@ -365,12 +367,26 @@
     retry = Math.min(retry + 1, 30);
     timer = setTimeout(connect, delay);
   }
+  // The gateway refused this conversation id (its token is gone, or it never was ours):
+  // forget it and start a conversation of our own; unsent messages go with us.
+  function startOver() {
+    convId = "w" + hex(12);
+    save("localStorage", prefix + "conversation", convId);
+    readKey = prefix + convId + ":read";
+    readSeq = 0;
+    seen = {};
+    contiguous = 0;
+    newest = 0;
+    while (log.firstChild) log.removeChild(log.firstChild);
+    connect();
+  }
   function receive(data) {
     var m;
     try { m = JSON.parse(data); } catch (e) { return; }
     if (!m || typeof m !== "object") return;
     var name = m.agent_name || (m.agent && m.agent.name);
     if (m.type === "hello") {
+      if (m.token) save("localStorage", prefix + convId + ":token", m.token);
       connected = true;
       retry = 0;
       offline.hidden = true;
@@ -461,7 +477,7 @@
   });
 
   window.XBChat = {
-    conversationId: convId,
+    get conversationId() { return convId; },
     locale: locale,
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },

@@ -32,6 +32,7 @@ from handoff.trainer.inbox import Inbox, group
 from handoff.trainer.models import ModelRegistry
 from handoff.trainer.train_log import parse_train_line
 from handoff.web.app import create_app
+from tests.support import shopper
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORDS = {"tom": "demo-tom-2026", "lena": "demo-lena-2026"}
@@ -853,9 +854,12 @@ async def test_live_unsure_message_lands_in_the_right_language_file(
     async with aiohttp.ClientSession() as s:
 
         async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            async with s.post(f"{stack.gateway_url}{path}", json=body) as resp:
+            conv_id = path.split("/")[3] if path.startswith("/api/conversations/") else ""
+            async with s.post(
+                f"{stack.gateway_url}{path}", json=body, headers=shopper.headers(conv_id)
+            ) as resp:
                 assert resp.status == 200, await resp.text()
-                return dict(await resp.json())
+                return shopper.remember(conv_id, dict(await resp.json()))
 
         # the model decides what it is unsure about: ask it which nonsense that is today
         unsure = None

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from handoff.settings import Settings
 from handoff.web.app import create_app
+from tests.support import shopper
 
 SURROGATES = st.sampled_from(["\ud800", "\udfff", "a\ud83dz", "\ud83d\ude00"])
 TEXT = st.one_of(st.text(max_size=60), SURROGATES, st.just(""), st.just("<script>x</script>"))
@@ -98,8 +99,17 @@ async def test_analyze_never_fails(client: TestClient, body: Any) -> None:
 @FUZZ
 @given(after=QUERY)
 async def test_transcript_after_is_validated(client: TestClient, after: str) -> None:
-    await client.post("/api/conversations/fuzz-conv-3/messages", data=encode({"text": "hi"}))
-    resp = await client.get("/api/conversations/fuzz-conv-3", params={"after": after})
+    first = await client.post(
+        "/api/conversations/fuzz-conv-3/messages",
+        data=encode({"text": "hi"}),
+        headers=shopper.headers("fuzz-conv-3"),
+    )
+    shopper.remember("fuzz-conv-3", await first.json())
+    resp = await client.get(
+        "/api/conversations/fuzz-conv-3",
+        params={"after": after},
+        headers=shopper.headers("fuzz-conv-3"),
+    )
     await assert_clear(resp)
 
 
@@ -121,8 +131,9 @@ async def test_a_locale_is_never_a_path(client: TestClient) -> None:
 @FUZZ
 @given(frame=st.one_of(st.text(max_size=80), BODY.map(json.dumps)))
 async def test_shopper_socket_answers_every_frame(client: TestClient, frame: str) -> None:
-    ws = await client.ws_connect("/ws/shopper?conversation_id=fuzz-sock-1")
-    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    ws = await client.ws_connect(shopper.ws_url("", "fuzz-sock-1"))
+    hello = shopper.remember("fuzz-sock-1", await ws.receive_json(timeout=5))
+    assert hello["type"] == "hello"
     await ws.send_str(frame)
     reply = await ws.receive(timeout=10)
     assert reply.type.name == "TEXT", reply
