@@ -37,7 +37,9 @@ async def run_job(stack: Stack, root: Path, models: Path, langs: list[str]) -> d
     redis = Redis.from_url(stack.redis_url or "")
     for key in (keys.TRAINER_ACTIVATIONS, keys.TRAINER_LOCK):
         await redis.delete(key)
-    registry = ModelRegistry(redis, models, stack.rasa_url, keep=5)
+    registry = ModelRegistry(
+        redis, models, stack.rasa_url, keep=5, token=stack.secrets()["RASA_TOKEN"]
+    )
     jobs = TrainingJobs(redis, DataRoot(root), registry)
     job = await jobs.start(langs, "bench")
     while job["state"] not in {"ready", "failed", "cancelled", "interrupted"}:

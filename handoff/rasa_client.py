@@ -9,15 +9,28 @@ from urllib.parse import quote
 import aiohttp
 
 
+def with_token(url: str, token: str) -> str:
+    """A Rasa HTTP API URL carrying Rasa's `--auth-token` (its API takes it as `?token=`)."""
+    if not token:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}token={quote(token, safe='')}"
+
+
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
 class RasaClient:
     def __init__(
-        self, session: aiohttp.ClientSession, rasa_url: str, action_url: str, timeout_s: float
+        self,
+        session: aiohttp.ClientSession,
+        rasa_url: str,
+        action_url: str,
+        timeout_s: float,
+        token: str = "",
     ) -> None:
         self.session = session
+        self.token = token  # Rasa's --auth-token: its tracker and model APIs need it
         self.rasa_url = rasa_url
         self.action_url = action_url
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -25,7 +38,7 @@ class RasaClient:
     async def _post(self, path: str, body: Any) -> Any:
         try:
             async with self.session.post(
-                f"{self.rasa_url}{path}", json=body, timeout=self.timeout
+                with_token(f"{self.rasa_url}{path}", self.token), json=body, timeout=self.timeout
             ) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered {resp.status}")
@@ -49,9 +62,9 @@ class RasaClient:
     async def slots(self, sender: str) -> dict[str, Any]:
         """The current slot values of a tracker (no events)."""
         try:
+            url = f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
             async with self.session.get(
-                f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
-                "?include_events=NONE",
+                with_token(url + "?include_events=NONE", self.token),
                 timeout=self.timeout,
             ) as resp:
                 if resp.status != 200:
@@ -86,7 +99,7 @@ class RasaClient:
     async def health(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, url in (
-            ("rasa", f"{self.rasa_url}/status"),
+            ("rasa", with_token(f"{self.rasa_url}/status", self.token)),
             ("action_server", f"{self.action_url}/health"),
         ):
             try:

@@ -29,6 +29,7 @@ class Settings:
     translator_key: str = ""
     translator_timeout_s: float = 3.0
     customer_token_secret: str = ""
+    rasa_token: str = ""  # RASA_TOKEN: Rasa runs with --auth-token; its HTTP API needs it
     instance: str = "gw-1"
     demo_accounts: bool = False
     grace_s: float | None = None  # overrides handoff.yml (tests)
@@ -68,6 +69,7 @@ class Settings:
             translator_key=e.get("TRANSLATOR_KEY", ""),
             translator_timeout_s=float(e.get("TRANSLATOR_TIMEOUT_S", "3")),
             customer_token_secret=e.get("CUSTOMER_TOKEN_SECRET", ""),
+            rasa_token=e.get("RASA_TOKEN", ""),
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
             grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,

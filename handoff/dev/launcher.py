@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from handoff import keys
+from handoff.rasa_client import with_token
 from handoff.trainer.fingerprint import ROOT, VENV_BIN, fingerprint
 
 
@@ -208,7 +209,7 @@ class Stack:
         if name == "actions":
             return f"http://127.0.0.1:{self.actions_port}/health"
         if name == "rasa":
-            return f"{self.rasa_url}/status"
+            return with_token(f"{self.rasa_url}/status", self.secrets()["RASA_TOKEN"])
         if name == "gateway":
             return f"{self.gateway_url}/healthz"
         return None
@@ -296,6 +297,8 @@ class Stack:
                 "127.0.0.1",
                 "-p",
                 str(self.rasa_port),
+                "--auth-token",
+                self.secrets()["RASA_TOKEN"],
             ],
             "rasa.log",
             # two Sanic workers use both cores (safe: the lock store is Redis)
@@ -306,7 +309,7 @@ class Stack:
         )
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         log(f"action server up on :{self.actions_port}")
-        wait_http(f"{self.rasa_url}/status", 240, rasa)
+        wait_http(self.health_url("rasa") or "", 240, rasa)
         log(f"rasa up on :{self.rasa_port}")
         wait_http(f"{self.gateway_url}/healthz", 60, gateway)
         log(f"gateway up on :{self.gateway_port}")

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 
 from handoff.errors import InputError
+from handoff.rasa_client import with_token
 
 CONFIRM_ROUNDS = 2  # rounds in a row in which only the new model answered
 MIN_ROUND_ANSWERS = 3  # answers from the not-busy workers a round needs to count
@@ -33,7 +34,7 @@ POLL_GAP_S = 0.02
 ACTIVATE_DEADLINE_S = 300
 
 
-async def load_everywhere(rasa_url: str, path: Path) -> dict[str, Any]:
+async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[str, Any]:
     """PUT the model until every worker runs it; see the module docstring."""
     stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0, "other_worker_answers": 0}
     confirmed_rounds = empty_rounds = 0
@@ -46,7 +47,9 @@ async def load_everywhere(rasa_url: str, path: Path) -> dict[str, Any]:
 
         async def put() -> None:
             stats["puts"] += 1
-            async with session.put(f"{rasa_url}/model", json={"model_file": str(path)}) as resp:
+            async with session.put(
+                with_token(f"{rasa_url}/model", token), json={"model_file": str(path)}
+            ) as resp:
                 if resp.status not in (200, 204):
                     body = (await resp.text())[:300]
                     raise InputError(
@@ -58,7 +61,7 @@ async def load_everywhere(rasa_url: str, path: Path) -> dict[str, Any]:
         async def current() -> str | None:
             stats["polls"] += 1
             try:
-                async with session.get(f"{rasa_url}/status") as resp:
+                async with session.get(with_token(f"{rasa_url}/status", token)) as resp:
                     return (await resp.json()).get("model_file") if resp.status == 200 else None
             except (aiohttp.ClientError, TimeoutError, ValueError):
                 return None

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.errors import InputError
+from handoff.rasa_client import with_token
 from handoff.trainer import evaluation
 from handoff.trainer.activation import load_everywhere
 from handoff.trainer.paths import REPO
@@ -53,8 +54,11 @@ def _s(value: Any) -> str:
 
 
 class ModelRegistry:
-    def __init__(self, redis: Redis, models_dir: Path, rasa_url: str, keep: int = 5) -> None:
+    def __init__(
+        self, redis: Redis, models_dir: Path, rasa_url: str, keep: int = 5, token: str = ""
+    ) -> None:
         self.redis = redis
+        self.token = token  # Rasa's --auth-token
         self.models_dir = models_dir
         self.rasa_url = rasa_url.rstrip("/")
         self.keep = max(1, keep)
@@ -90,7 +94,7 @@ class ModelRegistry:
                 connector=aiohttp.TCPConnector(force_close=True),
                 timeout=aiohttp.ClientTimeout(total=10),
             ) as session:
-                async with session.get(f"{self.rasa_url}/status") as resp:
+                async with session.get(with_token(f"{self.rasa_url}/status", self.token)) as resp:
                     return dict(await resp.json()) if resp.status == 200 else None
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return None
@@ -168,7 +172,7 @@ class ModelRegistry:
                     "evaluate this model on the held-out sets before activating it",
                 )
             started = time.monotonic()
-            outcome = await load_everywhere(self.rasa_url, path)
+            outcome = await load_everywhere(self.rasa_url, path, self.token)
             record = {
                 "model": name,
                 "path": str(path),

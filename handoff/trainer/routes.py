@@ -95,7 +95,9 @@ def build(app: web.Application) -> Trainer:
     redis = app[K.REDIS]
     data = DataRoot(Path(settings.trainer_data_root or REPO).resolve())
     models_dir = Path(settings.models_dir or REPO / "models").resolve()
-    registry = ModelRegistry(redis, models_dir, settings.rasa_url, settings.keep_models)
+    registry = ModelRegistry(
+        redis, models_dir, settings.rasa_url, settings.keep_models, settings.rasa_token
+    )
     return Trainer(
         data=data,
         writer=FileWriter(data),

@@ -67,7 +67,11 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
         app[K.HTTP] = session
         app[K.RASA] = RasaClient(
-            session, settings.rasa_url, settings.action_server_url, settings.rasa_timeout_s
+            session,
+            settings.rasa_url,
+            settings.action_server_url,
+            settings.rasa_timeout_s,
+            settings.rasa_token,
         )
         app[K.TRANSLATOR] = build_translator(settings, app[K.REDIS])
         app[K.CONVERSATIONS] = Conversations(

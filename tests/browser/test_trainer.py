@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from handoff.dev.launcher import ROOT, free_port, wait_http
+from handoff.rasa_client import with_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -45,17 +46,18 @@ def http_json(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
         return json.loads(raw) if raw else None
 
 
-def rasa_models(rasa_url: str, polls: int = 12) -> set[str]:
+def rasa_models(rasa_url: str, token: str, polls: int = 12) -> set[str]:
     """The model names Rasa's workers report (each poll on a new connection)."""
-    return {http_json("GET", f"{rasa_url}/status")["model_file"] for _ in range(polls)}
+    url = with_token(f"{rasa_url}/status", token)
+    return {http_json("GET", url)["model_file"] for _ in range(polls)}
 
 
-def restore(rasa_url: str, path: Path) -> None:
+def restore(rasa_url: str, token: str, path: Path) -> None:
     """Put `path` back on every worker (a PUT reaches one worker; repeat until all agree)."""
     for _ in range(20):
-        if rasa_models(rasa_url, 16) == {path.name}:
+        if rasa_models(rasa_url, token, 16) == {path.name}:
             return
-        http_json("PUT", f"{rasa_url}/model", {"model_file": str(path)})
+        http_json("PUT", with_token(f"{rasa_url}/model", token), {"model_file": str(path)})
     raise AssertionError(f"could not restore {path.name} on every Rasa worker")
 
 
@@ -66,7 +68,8 @@ def console(stack: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     shutil.copytree(ROOT / "data", root / "data")
     models = tmp_path / "models"
     port = free_port()
-    original = http_json("GET", f"{stack.rasa_url}/status")["model_file"]
+    token = stack.secrets()["RASA_TOKEN"]
+    original = http_json("GET", with_token(f"{stack.rasa_url}/status", token))["model_file"]
     original_path = ROOT / "models" / original
     assert original_path.exists()
     env = {
@@ -95,6 +98,7 @@ def console(stack: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
             "models": models,
             "original": original_path,
             "rasa": stack.rasa_url,
+            "rasa_token": token,
         }
     finally:
         proc.terminate()
@@ -103,7 +107,7 @@ def console(stack: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        restore(stack.rasa_url, original_path)  # whatever happened, other tests get it back
+        restore(stack.rasa_url, token, original_path)  # whatever happened, other tests get it back
         for line in (tmp_path / "gateway.log").read_text(errors="replace").splitlines()[-15:]:
             print("gateway:", line)
 
@@ -196,7 +200,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
         timeout=300_000,
     )
     timings["activate_s"] = time.monotonic() - started
-    assert rasa_models(rasa) == {new_model}
+    assert rasa_models(rasa, console["rasa_token"]) == {new_model}
     after = analyze(url, text)
     assert after["intent"] == TARGET, after
     page.click("nav button[data-tab='analyze']")
@@ -217,7 +221,7 @@ def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: 
         timeout=300_000,
     )
     timings["rollback_s"] = time.monotonic() - started
-    assert rasa_models(rasa) == {console["original"].name}
+    assert rasa_models(rasa, console["rasa_token"]) == {console["original"].name}
     assert analyze(url, text)["intent"] == before["intent"]
     assert not errors, errors
     print("trainer browser timings:", {k: round(v, 1) for k, v in timings.items()})

@@ -39,6 +39,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
             "GATEWAY_TEST_HOOKS": "1",
             # storefront-signed customer tokens (the widget's data-customer-token)
             "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET,
+            # the tests are the reverse proxy: a test that needs its own client address
+            # (the per-address verification limit) sends X-Forwarded-For
+            "TRUSTED_PROXIES": "127.0.0.1",
         },
     )
     try:

@@ -61,11 +61,16 @@ def data_root(tmp_path: Path) -> Path:
 
 
 async def make_client(
-    redis_url: str, root: Path, models: Path, rasa_url: str = "http://127.0.0.1:9"
+    redis_url: str,
+    root: Path,
+    models: Path,
+    rasa_url: str = "http://127.0.0.1:9",
+    rasa_token: str = "",
 ) -> TestClient:
     settings = Settings(
         redis_url=redis_url,
         rasa_url=rasa_url,
+        rasa_token=rasa_token,
         demo_accounts=True,
         trainer_data_root=str(root),
         models_dir=str(models),
@@ -884,7 +889,13 @@ async def test_live_unsure_message_lands_in_the_right_language_file(
         )
         assert threat["escalation"]["escalate"]
 
-    c = await make_client(stack.redis_url, data_root, tmp_path / "models", stack.rasa_url)
+    c = await make_client(
+        stack.redis_url,
+        data_root,
+        tmp_path / "models",
+        stack.rasa_url,
+        stack.secrets()["RASA_TOKEN"],
+    )
     try:
         tom = await login(c, "tom")
         inbox = await call(c, "GET", "/api/trainer/inbox", tom, status=200)
