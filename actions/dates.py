@@ -3,7 +3,7 @@ yes / likely / unlikely answer; the express offer for orders not shipped yet."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from actions.base import Ctx
 from actions.clients import shop
@@ -56,15 +56,34 @@ def expected_window(order: Order, now: datetime) -> tuple[datetime, datetime] | 
     return a.window
 
 
+def remember_date(ctx: Ctx) -> None:
+    """A date asked before the order is known: kept for the answer after verification."""
+    target = find_target_date(ctx.text, ctx.lang, shop.store().now().date(), ctx.slot("country"))
+    if target is not None:
+        ctx.set("asked_date", target.isoformat())
+
+
+def asked_date(ctx: Ctx, order: Order, today: date) -> date | None:
+    """The date this message names, else the one a delivery question named earlier."""
+    target = find_target_date(ctx.text, ctx.lang, today, order.country)
+    if target is None and ctx.slot("asked_date"):
+        try:
+            target = date.fromisoformat(str(ctx.slot("asked_date")))
+        except ValueError:
+            target = None
+    return target
+
+
 def answer_date_question(ctx: Ctx, order: Order) -> bool:
     """'Can it arrive before Saturday?': yes / likely / unlikely against the expected window,
     naming the date and the window. False when the message names no date or there is no
     window (the usual answer then says what is going on)."""
     now = shop.store().now()
-    target = find_target_date(ctx.text, ctx.lang, now.date(), order.country)
+    target = asked_date(ctx, order, now.date())
     window = expected_window(order, now) if target else None
     if target is None or window is None:
         return False
+    ctx.set("asked_date", None)  # answered: a later question starts afresh
     earliest, latest = window[0].date(), window[1].date()
     verdict = "yes" if latest <= target else "unlikely" if target < earliest else "likely"
     fmt = ctx.fmt(order)

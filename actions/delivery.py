@@ -11,6 +11,7 @@ from actions.dates import (
     STANDARD_CARRIER,
     answer_date_question,
     offer_express,
+    remember_date,
     transit,
 )
 from actions.tracking import answer_tracking, days
@@ -23,6 +24,7 @@ class ActionDeliveryTime(FeatureAction):
 
     def answer_without_order(self, ctx: Ctx) -> bool:
         """With only a destination country we can still give the route's numbers."""
+        remember_date(ctx)  # answered once the order is known, even a message later
         if ctx.has_order:
             return False
         country = ctx.slot("country")

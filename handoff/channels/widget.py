@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -33,13 +34,21 @@ class ShopperSink:
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
+        # one writer at a time: the hub's listener task and this socket's own handler both
+        # send, and aiohttp's writer does not serialise frames (nor the deflate context)
+        self.lock = asyncio.Lock()
 
     @property
     def closed(self) -> bool:
         return self.ws.closed
 
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.lock:
+            if not self.ws.closed:
+                await self.ws.send_json(message)
+
     async def deliver(self, conv_id: str, message: dict[str, Any]) -> None:
-        await self.ws.send_json(message)
+        await self.send(message)
 
     async def close(self) -> None:
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"closed by server")
@@ -67,7 +76,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
     hub.add(conv_id, sink)  # subscribe before reading history so nothing falls in between
     try:
         meta = await store.meta(conv_id)
-        await ws.send_json(
+        await sink.send(
             {
                 "type": events.HELLO,
                 "conversation_id": conv_id,
@@ -78,18 +87,18 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
             }
         )
         for entry in await store.history(conv_id, after):
-            await ws.send_json({"type": events.ENTRY, "entry": entry})
+            await sink.send({"type": events.ENTRY, "entry": entry})
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
-            await handle_socket_message(request, ws, conv_id, msg.data)
+            await handle_socket_message(request, sink, conv_id, msg.data)
     finally:
         hub.remove(conv_id, sink)
     return ws
 
 
 async def handle_socket_message(
-    request: web.Request, ws: web.WebSocketResponse, conv_id: str, data: str
+    request: web.Request, ws: ShopperSink, conv_id: str, data: str
 ) -> None:
     body: Any = None
     try:
@@ -97,12 +106,12 @@ async def handle_socket_message(
         if not isinstance(body, dict) or body.get("type") != events.SHOPPER_MESSAGE:
             raise InputError(400, "bad_message", 'send {"type": "message", "text": ...}')
         text = clean_text(body.get("text"), request.app[K.SETTINGS].max_text_chars)
-        await ws.send_json({"type": events.TYPING, "speaker": "bot"})
+        await ws.send({"type": events.TYPING, "speaker": "bot"})
         metadata = {**metadata_of(body), "client_address": client_address(request)}
         result = await request.app[K.CONVERSATIONS].shopper_message(
             conv_id, text, metadata, check_client_id(body.get("client_id"))
         )
-        await ws.send_json(
+        await ws.send(
             {
                 "type": events.STATE,
                 "mode": result["mode"],
@@ -112,10 +121,10 @@ async def handle_socket_message(
             }
         )
     except (json.JSONDecodeError, RecursionError):
-        await ws.send_json({"type": events.ERROR, "code": "bad_json", "message": "not valid JSON"})
+        await ws.send({"type": events.ERROR, "code": "bad_json", "message": "not valid JSON"})
     except (RedisError, OSError):
         # the store is away for a moment: nothing was saved, the widget keeps the message
-        await ws.send_json(
+        await ws.send(
             {
                 "type": events.ERROR,
                 "code": "store_unavailable",
@@ -125,7 +134,7 @@ async def handle_socket_message(
             }
         )
     except DomainError as exc:
-        await ws.send_json(
+        await ws.send(
             {
                 "type": events.ERROR,
                 "code": exc.code,

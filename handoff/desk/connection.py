@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -24,14 +25,16 @@ class AgentConnection:
         self.account = account
         self.ws = ws
         self.open: set[str] = set()
+        self.lock = asyncio.Lock()  # one writer at a time (hub listener, handler, heartbeat)
 
     @property
     def closed(self) -> bool:
         return self.ws.closed
 
     async def send(self, message: dict[str, Any]) -> None:
-        if not self.ws.closed:
-            await self.ws.send_json(message)
+        async with self.lock:
+            if not self.ws.closed:
+                await self.ws.send_json(message)
 
     async def close(self) -> None:
         await self.ws.close()

@@ -6,12 +6,17 @@ Browser tests use them to break things on purpose, from the server side:
         closes that conversation's shopper websockets on this gateway and, optionally,
         refuses new ones for a while, so a test can post messages while the widget is
         certainly disconnected and then watch it catch up.
+
+    a shopper message whose client id starts with "crash-after-store" kills the gateway
+        process (exit 70) right after the message is stored and before the bot answers:
+        the fault tests restart it and check the stored message is answered once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 
@@ -20,6 +25,7 @@ from aiohttp import web
 from handoff.conversations.text import check_conversation_id
 from handoff.errors import InputError
 from handoff.web import appkeys as K
+from handoff.web import hooks
 
 LOG = logging.getLogger("handoff.testhooks")
 MAX_REFUSE_S = 30.0
@@ -66,8 +72,27 @@ async def refuse_held_sockets(
     return await handler(request)
 
 
+CRASH_PREFIX = "crash-after-store"
+
+
+async def arm_crash_after_store(app: web.Application) -> None:
+    store = app.get(K.STORE)
+    if store is None:  # an app without the conversation store (unit tests of these hooks)
+        return
+    remember = store.remember_client_id
+
+    async def remember_then_maybe_die(conv_id: str, client_id: str | None, seq: int) -> None:
+        await remember(conv_id, client_id, seq)
+        if client_id and client_id.startswith(CRASH_PREFIX):
+            LOG.warning("test_crash_after_store", extra={"conversation_id": conv_id})
+            os._exit(70)
+
+    setattr(store, "remember_client_id", remember_then_maybe_die)  # noqa: B010
+
+
 def add_routes(app: web.Application) -> None:
     app[REFUSED] = {}
+    hooks.on_startup(app, arm_crash_after_store)
     app.middlewares.append(refuse_held_sockets)
     app.router.add_post("/api/test/drop-sockets", drop_sockets)
     LOG.warning("test_hooks_enabled")

@@ -28,7 +28,9 @@ def fragile(tmp_path_factory: pytest.TempPathFactory, sample_store: Path) -> Ite
     var = tmp_path_factory.mktemp("fault-var")
     (var / "shop").mkdir()
     (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
-    stack = Stack.ephemeral(var, model=ensure_model(), extra_env={"RASA_WORKERS": "1"})
+    stack = Stack.ephemeral(
+        var, model=ensure_model(), extra_env={"RASA_WORKERS": "1", "GATEWAY_TEST_HOOKS": "1"}
+    )
     stack.persist_redis = True  # a blip, not data loss
     stack.start()
     try:
@@ -164,3 +166,49 @@ def test_supervisor_restarts_a_crashed_gateway(fragile: Stack) -> None:
     wait_healthy(fragile.gateway_url)
     status, result = asyncio.run(post(fragile.gateway_url, conv(), "hi"))
     assert status == 200 and result["mode"] == "bot"
+
+
+def test_gateway_killed_after_storing_a_message_answers_it_once_after_restart(
+    fragile: Stack,
+) -> None:
+    """The real gateway process dies between storing a shopper message and answering it.
+    The widget's way back: reconnect, resend what was never acknowledged (same client id).
+    The message is stored once and answered once; a second resend changes nothing."""
+    c = conv()
+    frame = {"type": "message", "text": "where is my order?", "client_id": "crash-after-store-1"}
+
+    async def run() -> None:
+        async with aiohttp.ClientSession() as s:
+            async with s.ws_connect(shopper.ws_url(fragile.gateway_url, c)) as ws:
+                shopper.remember(c, await ws.receive_json(timeout=10))
+                await ws.send_json(frame)
+                while (await ws.receive(timeout=20)).type not in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.ERROR,
+                ):
+                    pass  # typing frames, then the socket dies with the process
+            gateway = fragile.proc("gateway")
+            assert gateway is not None and gateway.wait(10) == 70  # it really crashed
+            await asyncio.to_thread(fragile.restart, "gateway")
+            for _ in range(2):  # the resend, then a second (duplicate) one
+                async with s.ws_connect(shopper.ws_url(fragile.gateway_url, c)) as ws:
+                    assert (await ws.receive_json(timeout=10))["type"] == "hello"
+                    await ws.send_json(frame)
+                    while True:
+                        msg = await ws.receive_json(timeout=30)
+                        if msg["type"] == "state":
+                            assert msg["client_id"] == "crash-after-store-1"
+                            break
+            async with s.get(
+                f"{fragile.gateway_url}/api/conversations/{c}", headers=shopper.headers(c)
+            ) as resp:
+                transcript = (await resp.json())["transcript"]
+        said = [e for e in transcript if e["speaker"] == "shopper"]
+        assert [e["text"] for e in said] == ["where is my order?"]  # stored once
+        answers = [e for e in transcript if e["speaker"] == "bot" and e["seq"] > said[0]["seq"]]
+        assert answers and "order number" in answers[0]["text"]  # answered after the restart
+        bot_turns = [e["seq"] for e in transcript if e["speaker"] == "bot"]
+        assert len(bot_turns) == len(answers)  # and only once (the duplicate got nothing new)
+
+    asyncio.run(run())

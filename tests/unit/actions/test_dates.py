@@ -11,6 +11,7 @@ from actions.dates import expected_window
 from actions.delivery import ActionDeliveryTime
 from actions.handoff import ActionComplain
 from actions.tracking import ActionTrackOrder
+from actions.verification import ActionInform
 from bot import copy as copy_
 from bot.copy import Fmt
 from shop.dates import find_target_date
@@ -246,3 +247,22 @@ def test_complaint_after_verification_does_not_ask_for_the_order_again(store) ->
 def test_complaint_without_an_order_still_asks_for_it() -> None:
     _, messages = run_action(ActionComplain(), make_tracker("this is ridiculous", "complain"))
     assert "order number" in texts(messages)
+
+
+def test_a_date_asked_before_verification_is_answered_after_it(store) -> None:  # type: ignore[no-untyped-def]
+    order = order_where(store, "in_transit", status="shipped")
+    window = expected_window(order, store.now())
+    target = window[1].date() + timedelta(days=1)
+    asking = make_tracker(f"can it arrive by {target.isoformat()}?", "delivery_time")
+    events, messages = run_action(ActionDeliveryTime(), asking)
+    slots = slot_events(events)
+    assert slots["asked_date"] == target.isoformat() and "order number" in texts(messages)
+    proving = make_tracker(
+        f"{order.order_id} {order.email}",
+        "inform",
+        [ent("order_id", order.order_id), ent("email", order.email)],
+        slots={"pending_request": slots["pending_request"], "asked_date": slots["asked_date"]},
+    )
+    events, messages = run_action(ActionInform(), proving)
+    assert expected_copy("date_yes", "en", order, target, window) in texts(messages)
+    assert slot_events(events)["asked_date"] is None  # answered once
