@@ -14,11 +14,11 @@ Choices written down:
 - No baseline cases (`b = 0`): the p value needs nothing special (`P = p0 ** c`); the rate
   ratio would be infinite, so it is computed with 0.5 baseline cases (a continuity correction),
   which understates rather than invents a ratio.
-- Multiple testing: Benjamini–Hochberg over the tested cells. A cell whose smallest possible
-  p (every one of its `n` cases falling this week, `p0 ** n`) is above `max_p` can never
-  fire whatever its split, so it is left out of the family (Tarone's rule); this depends on
-  `n` alone, not on the split being tested, and keeps a shop's thousands of one-case cells
-  from drowning a real spike.
+- Multiple testing: Benjamini–Hochberg over the tested cells. A cell that can never fire
+  whatever its split - fewer than `min_count` cases in all, or a smallest possible p (every
+  one of its `n` cases falling this week, `p0 ** n`) above `max_p` - is left out of the
+  family (Tarone's rule); this depends on `n` alone, not on the split being tested, and keeps
+  a shop's thousands of one- and two-case cells from drowning a real spike.
 """
 
 from __future__ import annotations
@@ -175,8 +175,8 @@ def compute_alerts(cells: Iterable[Cell], config: RedLightConfig) -> list[Alert]
     p_raw = np.ones(len(cell_list))
     active = c > 0
     p_raw[active] = binom.sf(c[active] - 1, n[active], p0[active])
-    # Tarone: only cells that could reach max_p at all form the family
-    testable = (n > 0) & (p0**n <= config.max_p)
+    # Tarone: only cells that could fire at all form the family
+    testable = (n >= max(config.min_count, 1)) & (p0**n <= config.max_p)
     p_adj = np.ones(len(cell_list))
     p_adj[testable] = benjamini_hochberg(p_raw[testable])
     ratio = (c / e1) / (np.where(b > 0, b, 0.5) / e0)
