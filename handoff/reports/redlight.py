@@ -27,6 +27,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -146,22 +147,27 @@ def _sentence(cell: Cell, count: int, per_week: float, ratio: float, per_order: 
     return f"{label}: {count} {scope} this week vs {before}, {ratio:.1f}× {basis}"
 
 
+def _matrix(rows: list[tuple[int, ...]], width: int) -> NDArray[np.float64]:
+    """The last `width` entries of each row; shorter rows padded with zeros in front."""
+    if rows and all(len(r) == width for r in rows):  # the usual case, at numpy speed
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+        return flat.reshape(len(rows), width)
+    out = np.zeros((len(rows), width))
+    for i, row in enumerate(rows):
+        tail = row[-width:]
+        if tail:
+            out[i, width - len(tail) :] = tail
+    return out
+
+
 def compute_alerts(cells: Iterable[Cell], config: RedLightConfig) -> list[Alert]:
     """The cells that fire this week, most significant first (then the larger count)."""
     cell_list = list(cells)
     weeks = config.baseline_weeks
     if not cell_list:
         return []
-    # the last `weeks + 1` entries of each history (shorter ones padded with zeros in front)
-    counts = np.zeros((len(cell_list), weeks + 1), dtype=np.int64)
-    shipped = np.zeros((len(cell_list), weeks + 1), dtype=np.float64)
-    for i, cell in enumerate(cell_list):
-        wc = cell.weekly_counts[-(weeks + 1) :]
-        ws = cell.weekly_shipped[-(weeks + 1) :]
-        if wc:
-            counts[i, weeks + 1 - len(wc) :] = wc
-        if ws:
-            shipped[i, weeks + 1 - len(ws) :] = ws
+    counts = _matrix([cell.weekly_counts for cell in cell_list], weeks + 1).astype(np.int64)
+    shipped = _matrix([cell.weekly_shipped for cell in cell_list], weeks + 1)
     c = counts[:, -1]
     b = counts[:, :-1].sum(axis=1)
     e1 = shipped[:, -1]

@@ -128,3 +128,15 @@ def test_the_shipped_config_and_labels_cover_the_closing_codes() -> None:
     root = Path(__file__).resolve().parents[3]
     doc = yaml.safe_load((root / "handoff" / "routing" / "handoff.yml").read_text("utf-8"))
     assert set(doc["issue_types"]) <= set(ISSUE_LABELS)
+
+
+def test_short_and_long_histories_are_aligned_on_the_current_week() -> None:
+    # a SKU listed three weeks ago (short history) and one with 12 weeks (only the last 9 count)
+    new = lamp((0, 0, 6), (100, 100, 100))
+    old = Cell("LAMP-08", "FR", None, "damaged_item", (50, 50, 50) + (0,) * 8 + (6,), (100,) * 12)
+    alerts = {a.sku: a for a in compute_alerts([new, old], CONFIG)}
+    assert set(alerts) == {"LAMP-07", "LAMP-08"}
+    assert alerts["LAMP-07"].baseline_per_week == 0 and alerts["LAMP-08"].baseline_per_week == 0
+    # the short one has 200 orders of baseline exposure, the long one 800
+    assert alerts["LAMP-07"].rate_ratio == pytest.approx((6 / 100) / (0.5 / 200))
+    assert alerts["LAMP-08"].rate_ratio == pytest.approx((6 / 100) / (0.5 / 800))
