@@ -3,6 +3,9 @@
     from shop.history import generate_history
     history = generate_history(week_end)   # history.cases, history.shipped: rows to insert
 
+    python -m shop.history [--seed 7] [--week-end 2030-01-07] [--out var/shop]
+        writes history_cases.jsonl and history_shipped.jsonl (one row per line)
+
 Orders shipped per (week, SKU, country) follow each product's popularity, each country's
 share of the shop and a slow growth; cases per issue type follow a per-category rate per
 order shipped, all Poisson noise. Planted on top (see PLANTED), so reports and the red light
@@ -22,10 +25,13 @@ line, so a supplier's orders shipped are the sum of its SKUs' rows.
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -215,4 +221,33 @@ def generate_history(
             row = _case(rng, len(cases) + 1, at, countries[c], PRODUCTS[s].sku, ISSUES[i])
             cases.append(row)
     cases.sort(key=lambda r: r["created_at"])
+    for n, row in enumerate(cases, 1):  # ids in the order the cases were opened
+        row["case_id"] = f"H-{n:06d}"
+        row["conversation_id"] = f"hist-{row['case_id']}"
     return History(cases=cases, shipped=shipped, week_end=week_end)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--week-end", default=None, help="ISO date; default: the next Monday")
+    parser.add_argument("--out", type=Path, default=Path("var") / "shop")
+    args = parser.parse_args()
+    if args.week_end:
+        end = datetime.fromisoformat(args.week_end)
+        end = end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+    else:
+        today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = today + timedelta(days=7 - today.weekday())
+    history = generate_history(end, seed=args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("cases", history.cases), ("shipped", history.shipped)):
+        path = args.out / f"history_{name}.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"wrote {len(rows)} rows to {path}")
+
+
+if __name__ == "__main__":
+    main()
