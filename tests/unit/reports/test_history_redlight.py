@@ -84,7 +84,9 @@ def test_history_rows_are_complete_and_reproducible() -> None:
     weeks = {row["week_start"] for row in one.shipped}
     assert len(weeks) == 12
     assert all(row["orders"] > 0 and row["supplier"] for row in one.shipped)
-    assert len({c["case_id"] for c in one.cases}) == len(one.cases)
+    ids = [c["case_id"] for c in one.cases]
+    assert len(set(ids)) == len(ids) and ids == sorted(ids)  # numbered in the order opened
+    assert [c["created_at"] for c in one.cases] == sorted(c["created_at"] for c in one.cases)
 
 
 def test_cells_put_each_case_in_its_week_and_its_three_scopes() -> None:
