@@ -5,7 +5,10 @@ Over 300 lines: it is data (47 products with their usage steps), read as one lis
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shop.models import Product, SizeRow
+from shop.sourcing import supplier_for, unit_cost_usd
 
 _LETTER = [
     ("XS", (80, 86), (64, 70)),
@@ -82,7 +85,7 @@ def _thing(
     return Product(sku, name, category, price, processing, usage=steps, weight_kg=weight)
 
 
-PRODUCTS: tuple[Product, ...] = (
+_LISTED: tuple[Product, ...] = (
     _apparel("AP-101", "Linen Wrap Dress", 59.0, "runs_small", 31, 4),
     _apparel("AP-102", "Ribbed Knit Cardigan", 48.0, "runs_large", 3, 22),
     _apparel("AP-103", "Oversized Cotton Hoodie", 45.0, "runs_large", 2, 27),
@@ -397,4 +400,12 @@ PRODUCTS: tuple[Product, ...] = (
     _apparel("AP-117", "Cotton Ankle Socks (3-pack)", 12.0, "true", 5, 5),
 )
 
+PRODUCTS: tuple[Product, ...] = tuple(
+    replace(
+        p,
+        supplier=supplier_for(p.sku, p.category),
+        unit_cost_usd=unit_cost_usd(p.sku, p.category, p.price_usd),
+    )
+    for p in _LISTED
+)
 BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}

@@ -21,6 +21,7 @@ from typing import Any
 
 from shop.catalog import PRODUCTS
 from shop.policy import load_policies
+from shop.sourcing import warehouse_for
 
 ANCHOR = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "var" / "shop" / "sample_store.json"
@@ -310,6 +311,8 @@ def generate(seed: int = 7, n_orders: int = 640) -> dict:
                     "color": rng.choice(COLORS)
                     if product.category in {"apparel", "shoes"}
                     else None,
+                    "supplier": product.supplier,
+                    "unit_cost_usd": product.unit_cost_usd,
                 }
             )
         if i % 97 == 5:  # a few big-ticket orders for the value threshold
@@ -382,6 +385,9 @@ def generate(seed: int = 7, n_orders: int = 640) -> dict:
                 "service": CARRIERS[carrier][0],
                 "tracking_number": _tracking(rng, carrier),
                 "events": events,
+                # the first line's supplier decides where the parcel leaves from (no draw:
+                # the generated orders stay the same as before warehouses existed)
+                "warehouse": warehouse_for(lines[0]["supplier"]),
             }
             codes = [e["code"] for e in events]
             status = (

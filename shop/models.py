@@ -32,6 +32,8 @@ class Product:
     fit_returns_large_pct: int = 0
     usage: tuple[str, ...] = ()
     weight_kg: float = 0.5
+    supplier: str = ""
+    unit_cost_usd: float = 0.0  # what one unit costs us (losses, reship cost)
 
     @property
     def has_sizes(self) -> bool:
@@ -79,6 +81,7 @@ class Shipment:
     service: str
     tracking_number: str
     events: tuple[ShipmentEvent, ...]
+    warehouse: str = ""  # where the parcel left from
 
     @property
     def last_event(self) -> ShipmentEvent | None:

@@ -114,6 +114,7 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
                 )
                 for e in s["events"]
             ),
+            warehouse=s.get("warehouse", ""),
         )
     return Order(
         order_id=raw["order_id"],
