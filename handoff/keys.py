@@ -96,6 +96,21 @@ def case(case_id: str) -> str:
 EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" = JSON
 
 
+# --- proactive notices (handoff.notices) ---
+NOTICE_LEADER = f"{PREFIX}:notices:leader"  # string: the gateway instance running the watcher
+NOTICE_OUTBOX = f"{PREFIX}:notices:outbox"  # list: JSON notices for shoppers without a chat
+
+
+def notice_sent(notice_id: str) -> str:
+    """String: this problem was told (set once, NX); expires with the conversations."""
+    return f"{PREFIX}:notices:sent:{notice_id}"
+
+
+def order_conversation(order_id: str) -> str:
+    """String: the conversation where this order was last verified (notices go there)."""
+    return f"{PREFIX}:order:conv:{order_id}"
+
+
 # --- the action server: order-verification failures per scope (sorted set: a sliding
 # window of failure times; scope = kind:digest, see actions/clients/redis_state.py) ---
 def verify_window(scope: str) -> str:

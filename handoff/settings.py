@@ -42,6 +42,9 @@ class Settings:
     keep_models: int = 5
     # retention: conversations, transcripts and Rasa trackers expire this long after their
     # last activity; case records (reports) are kept longer
+    # how often the leader scans shipments for notices (0 = none; NOTICES_EVERY_S, 300 by
+    # default in a deployment, off for apps built in unit tests)
+    notices_every_s: float = 0.0
     retention_days: float = 90.0
     case_retention_days: float = 1095.0
     extra: dict[str, str] = field(default_factory=dict)
@@ -78,6 +81,7 @@ class Settings:
             trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),
             models_dir=e.get("MODELS_DIR", ""),
             keep_models=int(e.get("KEEP_MODELS", "5")),
+            notices_every_s=float(e.get("NOTICES_EVERY_S", "300")),
             retention_days=float(e.get("RETENTION_DAYS", "90")),
             case_retention_days=float(e.get("CASE_RETENTION_DAYS", "1095")),
         )

@@ -110,6 +110,12 @@ class ConversationStore:
             ],
             args=[now, conv_id, json.dumps(clean_meta), self.retention_s, *payloads],
         )
+        if clean_meta.get("order_id"):  # where notices about this order go (handoff.notices)
+            await self.redis.set(
+                keys.order_conversation(clean_meta["order_id"]),
+                conv_id,
+                ex=self.retention_s or None,
+            )
         return [json.loads(x) for x in raw]
 
     async def publish(self, conv_id: str, event: str, **fields: Any) -> None:

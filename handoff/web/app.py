@@ -26,6 +26,7 @@ from handoff.conversations.pipeline import Conversations
 from handoff.conversations.store import ConversationStore
 from handoff.desk import protocol as desk_protocol
 from handoff.desk.operations import Desk
+from handoff.notices.watcher import NoticeWatcher
 from handoff.rasa_client import RasaClient
 from handoff.routing.config import load_config
 from handoff.routing.queue import HandoffStore
@@ -98,6 +99,11 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             asyncio.create_task(desk.heartbeat_loop(max(0.2, grace / 3))),
             asyncio.create_task(desk.sweep_loop(settings.sweep_every_s)),
         ]
+        if settings.notices_every_s > 0:
+            watcher = NoticeWatcher(
+                app[K.REDIS], app[K.STORE], settings.instance, settings.notices_every_s
+            )
+            tasks.append(asyncio.create_task(watcher.run_forever()))
         yield
         for task in tasks:
             task.cancel()

@@ -250,6 +250,7 @@
       var name = speaker === "agent" ? (entry.agent && entry.agent.name) || entry.agent_name || agentName || T.agent :
         speaker === "bot" ? T.bot : T.you;
       var li = bubble(speaker === "agent" || speaker === "bot" ? speaker : "shopper", name, entry.text, entry.language);
+      if (entry.notice) li.className += " notice"; // we wrote first: a parcel has a problem
       li.setAttribute("data-seq", String(seq));
       place(li, seq);
     }

@@ -1,0 +1,1 @@
+"""Proactive notices: we write to the shopper first when a parcel has a problem."""

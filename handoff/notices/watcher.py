@@ -1,0 +1,124 @@
+"""The notice watcher: one per deployment, telling each shipment problem once.
+
+Every gateway runs the loop; only the leader scans (a Redis key held with a TTL and renewed
+while it lives, so a dead leader is replaced within `every_s * 3`). Even two scans at once
+could not tell a problem twice: each notice is claimed with SET NX before it is written.
+A shopper with a conversation about the order gets the notice there, in their language, as
+a bot entry (live if the widget is open, in the history on their next visit); one without
+gets it queued for email (`keys.NOTICE_OUTBOX`, sent by the email channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot import copy
+from handoff import keys, shopdata
+from handoff.cases.events import Event, EventBus
+from handoff.conversations.store import ConversationStore
+from handoff.notices.detect import Notice, due
+
+LOG = logging.getLogger("handoff.notices")
+
+# Renew the lead only if it is still ours (compare-and-expire).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class NoticeWatcher:
+    def __init__(
+        self,
+        redis: Redis,
+        store: ConversationStore,
+        instance: str,
+        every_s: float = 300.0,
+        lookback: timedelta = timedelta(days=3),
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.redis, self.store, self.instance = redis, store, instance
+        self.every_s, self.lookback = every_s, lookback
+        self.now = now or (lambda: shopdata.store().now())
+        self.events = EventBus(redis)
+        self._renew = redis.register_script(_RENEW)
+
+    async def lead(self) -> bool:
+        """True while this gateway is the one that scans."""
+        ttl_ms = int(self.every_s * 3000)
+        if await self.redis.set(keys.NOTICE_LEADER, self.instance, nx=True, px=ttl_ms):
+            return True
+        return bool(await self._renew(keys=[keys.NOTICE_LEADER], args=[self.instance, ttl_ms]))
+
+    async def scan_once(self) -> list[dict[str, Any]]:
+        """Tell every new problem; what was told (for logs and tests)."""
+        now = self.now()
+        orders = shopdata.store().all_orders()
+        notices = await asyncio.get_running_loop().run_in_executor(
+            None, due, orders, shopdata.route_stats(), now, self.lookback
+        )
+        told = []
+        for notice in notices:
+            claimed = await self.redis.set(
+                keys.notice_sent(notice.notice_id), self.instance, nx=True,
+                ex=self.store.retention_s or None,
+            )  # fmt: skip
+            if claimed:
+                told.append(await self.tell(notice))
+        return told
+
+    async def tell(self, notice: Notice) -> dict[str, Any]:
+        raw = await self.redis.get(keys.order_conversation(notice.order_id))
+        conv_id = raw.decode() if isinstance(raw, bytes) else raw
+        meta = await self.store.meta(conv_id) if conv_id else {}
+        lang = meta.get("language") or shopdata.country_language(notice.country) or "en"
+        lang = lang if lang in copy.NATIVE else "en"
+        text = copy.render(notice.copy_key, lang, **notice.params(lang))
+        record = {"notice_id": notice.notice_id, "order_id": notice.order_id,
+                  "kind": notice.kind, "language": lang}  # fmt: skip
+        if conv_id and meta:
+            entry = {"speaker": "bot", "text": text, "language": lang, "notice": notice.kind}
+            await self.store.append(conv_id, entry)
+            channel = "chat"
+        else:
+            order = shopdata.store().get_order(notice.order_id)
+            subject = copy.render("notice_subject", lang, order_id=notice.order_id)
+            mail = {**record, "to": order.email if order else None, "subject": subject,
+                    "text": text}  # fmt: skip
+            await self.redis.rpush(keys.NOTICE_OUTBOX, json.dumps(mail, ensure_ascii=False))
+            channel = "email"
+        await self.events.emit(
+            Event("notice_sent", conv_id, {**record, "channel": channel, "exception": notice.kind})
+        )
+        LOG.info("notice_sent", extra={**record, "channel": channel, "conversation_id": conv_id})
+        return {**record, "channel": channel, "conversation_id": conv_id, "text": text}
+
+    async def run_forever(self) -> None:
+        failures = 0
+        while True:
+            try:
+                if await self.lead():
+                    await self.scan_once()
+                failures = 0
+                await asyncio.sleep(self.every_s)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError):
+                failures += 1
+                delay = random.uniform(0, min(30.0, 0.5 * 2**failures))
+                LOG.warning("notice_watcher_retry", extra={"in_s": round(delay, 1)})
+                await asyncio.sleep(delay)
+            except Exception:  # a bad order must not stop notices for everyone else
+                LOG.exception("notice_scan_failed")
+                await asyncio.sleep(self.every_s)
