@@ -3,10 +3,13 @@ language, repeated stratified 80/20 splits of data/nlu/<lang>; the intent classi
 config.yml (bot.classifier, same normalisation and settings) is trained on every other
 language in full plus the 80 % and scored on the 20 %.
 
-    python scripts/split_eval_nlu.py [--root DIR] [--repeats 3] [--probe DIR] [lang ...]
+    python scripts/split_eval_nlu.py [--root DIR] [--test-root DIR] [--repeats 3]
+                                     [--probe DIR] [lang ...]
 
 --root reads data/nlu from another checkout (e.g. an exported older commit) to compare
-before/after. --probe DIR scores a model trained on ALL of --root's data on the NLU files in
+before/after; --test-root DIR draws the 20 % from DIR's data instead (same messages scored
+before and after: `--root OLD --test-root OLD` vs `--test-root OLD`).
+--probe DIR scores a model trained on ALL of --root's data on the NLU files in
 DIR/<lang>/ (e.g. newly written examples checked against the old data).
 Prints accuracy, macro-F1 and the top confusion pairs per language.
 """
@@ -23,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.classifier import build_pipeline, normalize  # noqa: E402
-from bot.nludata import plain, read_many, training_examples  # noqa: E402
+from bot.nludata import key_of, plain, read_many, training_examples  # noqa: E402
 
 CONFIG = {"C": 2.0, "calibration_folds": 3, "random_seed": 42}
 
@@ -62,19 +65,23 @@ def report(lang: str, gold: list[str], pred: list[str]) -> dict[str, Any]:
     return {"accuracy": accuracy, "confusions": confusions}
 
 
-def split_eval(root: Path, langs: list[str], repeats: int) -> None:
+def split_eval(root: Path, langs: list[str], repeats: int, test_root: Path | None) -> None:
     from sklearn.model_selection import StratifiedShuffleSplit
 
     everything = {lg: pairs_of(training_examples(lg, root)) for lg in all_languages(root)}
     for lang in langs:
-        data = everything[lang]
+        # with test_root the 20 % come from that (older) data, so before/after score the
+        # same messages; the rest of `root`'s examples of the language are trained on
+        data = pairs_of(training_examples(lang, test_root)) if test_root else everything[lang]
+        own = everything[lang]
         others = [p for lg, ps in everything.items() if lg != lang for p in ps]
         splitter = StratifiedShuffleSplit(n_splits=repeats, test_size=0.2, random_state=7)
         gold: list[str] = []
         pred: list[str] = []
-        for train_idx, test_idx in splitter.split(data, [i for _, i in data]):
-            train = others + [data[i] for i in train_idx]
+        for _, test_idx in splitter.split(data, [i for _, i in data]):
             test = [data[i] for i in test_idx]
+            held = {key_of(t) for t, _ in test}
+            train = others + [p for p in own if key_of(p[0]) not in held]
             pred += fit_predict(train, [t for t, _ in test])
             gold += [i for _, i in test]
         counts = Counter(i for _, i in data)
@@ -97,12 +104,13 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--probe", type=Path)
+    parser.add_argument("--test-root", type=Path)
     parser.add_argument("langs", nargs="*", default=["ar", "vi"])
     args = parser.parse_args()
     if args.probe:
         probe(args.root, args.probe, args.langs)
     else:
-        split_eval(args.root, args.langs, args.repeats)
+        split_eval(args.root, args.langs, args.repeats, args.test_root)
 
 
 if __name__ == "__main__":
