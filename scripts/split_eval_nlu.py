@@ -11,7 +11,7 @@ before/after; --test-root DIR draws the 20 % from DIR's data instead (same messa
 before and after: `--root OLD --test-root OLD` vs `--test-root OLD`).
 --probe DIR scores a model trained on ALL of --root's data on the NLU files in
 DIR/<lang>/ (e.g. newly written examples checked against the old data).
-Prints accuracy, macro-F1 and the top confusion pairs per language.
+Prints accuracy, macro-F1 and the top confusion pairs per language (--show N: N errors).
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ def report(lang: str, gold: list[str], pred: list[str]) -> dict[str, Any]:
     return {"accuracy": accuracy, "confusions": confusions}
 
 
-def split_eval(root: Path, langs: list[str], repeats: int, test_root: Path | None) -> None:
+def split_eval(
+    root: Path, langs: list[str], repeats: int, test_root: Path | None, show: int = 0
+) -> None:
     from sklearn.model_selection import StratifiedShuffleSplit
 
     everything = {lg: pairs_of(training_examples(lg, root)) for lg in all_languages(root)}
@@ -78,15 +80,20 @@ def split_eval(root: Path, langs: list[str], repeats: int, test_root: Path | Non
         splitter = StratifiedShuffleSplit(n_splits=repeats, test_size=0.2, random_state=7)
         gold: list[str] = []
         pred: list[str] = []
+        texts: list[str] = []
         for _, test_idx in splitter.split(data, [i for _, i in data]):
             test = [data[i] for i in test_idx]
             held = {key_of(t) for t, _ in test}
             train = others + [p for p in own if key_of(p[0]) not in held]
             pred += fit_predict(train, [t for t, _ in test])
             gold += [i for _, i in test]
+            texts += [t for t, _ in test]
         counts = Counter(i for _, i in data)
         print(f"{lang}: {len(data)} examples, per intent min {min(counts.values())}")
         report(lang, gold, pred)
+        errors = [(g, p, t) for g, p, t in zip(gold, pred, texts, strict=True) if g != p]
+        for g, p, t in sorted(errors)[:show]:
+            print(f"      {g} -> {p}: {t}")
 
 
 def probe(root: Path, probe_dir: Path, langs: list[str]) -> None:
@@ -105,12 +112,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--probe", type=Path)
     parser.add_argument("--test-root", type=Path)
+    parser.add_argument("--show", type=int, default=0, help="print this many misclassified")
     parser.add_argument("langs", nargs="*", default=["ar", "vi"])
     args = parser.parse_args()
     if args.probe:
         probe(args.root, args.probe, args.langs)
     else:
-        split_eval(args.root, args.langs, args.repeats, args.test_root)
+        split_eval(args.root, args.langs, args.repeats, args.test_root, args.show)
 
 
 if __name__ == "__main__":
