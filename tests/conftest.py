@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.support.stack", "tests.support.redis_server", "tests.support.browser"]
+pytest_plugins = [
+    "tests.support.stack",
+    "tests.support.redis_server",
+    "tests.support.browser",
+    "tests.support.postgres",
+]
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 

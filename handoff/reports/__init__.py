@@ -1,0 +1,1 @@
+"""The review loop: events and cases in a SQL database, rollups, reports, import and export."""
