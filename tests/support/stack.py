@@ -39,6 +39,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
             "GATEWAY_TEST_HOOKS": "1",
             # storefront-signed customer tokens (the widget's data-customer-token)
             "CUSTOMER_TOKEN_SECRET": CUSTOMER_TOKEN_SECRET,
+            # the review loop's SQL store: this stack's own SQLite file, not the checkout's var/
+            "DATABASE_URL": f"sqlite:///{var / 'reports.sqlite3'}",
         },
     )
     try:
