@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.support.stack", "tests.support.redis_server", "tests.support.browser"]
+pytest_plugins = [
+    "tests.support.stack",
+    "tests.support.redis_server",
+    "tests.support.browser",
+    "tests.support.postgres",
+]
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 
@@ -23,6 +28,8 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("shop") / "sample_store.json"
     path.write_text(json.dumps(generate()), encoding="utf-8")
     os.environ["SHOP_DATA"] = str(path)
+    # gateways built by tests keep their review-loop database out of the checkout's var/
+    os.environ["DATABASE_URL"] = f"sqlite:///{path.parent / 'reports.sqlite3'}"
     os.environ.pop("REDIS_URL", None)
     from actions.clients import redis_state, shop
 

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from handoff import keys
 
-ROLES = ("agent", "trainer", "admin")
+ROLES = ("agent", "trainer", "lead", "admin")
 SESSION_TTL_S = 12 * 3600
 MAX_LOGIN_FAILURES = 10  # per account and client address, 15 minutes
 MAX_CLIENT_FAILURES = 30  # per client address over all accounts, 15 minutes

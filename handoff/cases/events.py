@@ -10,6 +10,7 @@ store it once. `kind` is one of `KINDS`; `data` is a flat JSON object of that ki
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ KINDS: Final = (
     "email_received",  # data: message_id, order_id?
     "email_sent",  # data: message_id, purpose
 )
+LOG = logging.getLogger(__name__)
 MAX_STREAM_LEN: Final = 1_000_000  # approximate trim: consumers keep up long before this
 
 
@@ -92,6 +94,13 @@ class EventBus:
             keys.EVENTS_STREAM, {"event": event.to_json()}, maxlen=MAX_STREAM_LEN, approximate=True
         )
         return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+    async def emit_quietly(self, kind: str, conversation_id: str | None, **data: Any) -> None:
+        """For the chat path: a fact that cannot be recorded must never break a chat."""
+        try:
+            await self.emit(Event(kind, conversation_id, data))
+        except Exception:  # noqa: BLE001
+            LOG.warning("event_emit_failed", exc_info=True, extra={"kind": kind})
 
 
 class SyncEventBus:

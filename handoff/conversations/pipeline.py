@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import language
 from handoff import events
+from handoff.cases.events import EventBus
 from handoff.conversations import rasa_turn
 from handoff.conversations import replies as replies_mod
 from handoff.conversations.model import Conversation, Mode
@@ -58,6 +59,7 @@ class Conversations:
         self.translator = translator or NoTranslator()
         self.handoff = handoff or HandoffStore(store.redis)
         self.inbox = Inbox(store.redis)  # the trainers' review inbox
+        self.facts = EventBus(store.redis)  # the review loop's event stream
 
     async def shopper_message(
         self,
@@ -106,6 +108,11 @@ class Conversations:
                       "last_text": shown[:300]},
             )  # fmt: skip
             await self.store.remember_client_id(conv_id, client_id, stored["seq"])
+            if not conv.last_answered_seq and not conv.with_human:  # its first message
+                await self.facts.emit_quietly(
+                    "conversation_started", conv_id, channel="chat", language=lang,
+                    country=conv.country,
+                )  # fmt: skip
         elif seen and seen > conv.last_answered_seq and not conv.with_human:
             stored = {"seq": seen}  # stored before a crash, never answered: answer it now
         else:  # already answered, or in flight on another connection: nothing to do again
@@ -178,6 +185,7 @@ class Conversations:
         )
         if mode == Mode.QUEUED and escalation.escalate:
             await self.handoff.enqueue(conv_id, escalation.as_dict(), conv.team or "general")
+            await self.facts.emit_quietly("queued", conv_id, priority=escalation.priority)
         return {
             "replies": [],
             "language": lang,
@@ -203,6 +211,9 @@ class Conversations:
     ) -> dict[str, Any]:
         turn = await rasa_turn.ask_bot(self.rasa, conv, english or text.plain, bot_lang, metadata)
         intent = turn.nlu.get("intent")
+        await self.facts.emit_quietly(
+            "intent", conv_id, intent=intent, confidence=turn.nlu.get("confidence"), language=lang
+        )
         streak = conv.fallback_streak
         streak = streak + 1 if intent == "nlu_fallback" else 0
         escalation = combine(
@@ -240,6 +251,13 @@ class Conversations:
             codes = [r.code for r in escalation.reasons]
             team = self.handoff.config.team_for(intent, codes)
             position = await self.handoff.enqueue(conv_id, escalation.as_dict(), team)
+            await self.facts.emit_quietly(
+                "escalated", conv_id, reasons=codes, score=escalation.score,
+                priority=escalation.priority,
+            )  # fmt: skip
+            await self.facts.emit_quietly(
+                "queued", conv_id, priority=escalation.priority, team=team
+            )
             mode = Mode.QUEUED
             after.update(queued_reason=codes[0])
             replies = replies + await replies_mod.queue_notice(

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from bot import copy, language
 from handoff import events
 from handoff.accounts.store import Account, AccountStore
+from handoff.cases.events import EventBus
 from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
 from handoff.channels.hub import SocketHub
@@ -68,6 +69,7 @@ class Desk:
         self.hub = hub
         self.max_text_chars = max_text_chars
         self.cases = CaseWriter(redis)
+        self.facts = EventBus(redis)  # the review loop's event stream
         self.connections: dict[str, set[AgentConnection]] = defaultdict(set)
         self._refresh_pending = False
         hub.queue_listeners.append(self.on_queue_changed)
@@ -209,6 +211,7 @@ class Desk:
         if not await self.handoff.claim(conv_id, conn.account.login, conn.account.name):
             raise DeskError("already_claimed", "a colleague took this chat a moment ago")
         LOG.info("chat_claimed", extra={"conversation_id": conv_id, "agent": conn.account.login})
+        await self.facts.emit_quietly("claimed", conv_id, agent=conn.account.login)
         await self.notice(conv_id, "agent_joined", agent=conn.account.name)
         await self.store.publish(conv_id, events.MODE, mode="agent", agent_name=conn.account.name)
         await self.open_chat(conn, conv_id)
@@ -231,6 +234,12 @@ class Desk:
             },
         )
         await self.handoff.first_response(conv_id)
+        if not meta.get("first_response_at"):
+            queued_at = float(meta.get("queued_at") or time.time())
+            await self.facts.emit_quietly(
+                "first_human_reply", conv_id, agent=conn.account.login,
+                first_response_s=round(time.time() - queued_at, 1),
+            )  # fmt: skip
         try:  # the bot's tracker learns what the person said
             await self.rasa.add_events(
                 meta.get("rasa_sender") or conv_id,
@@ -330,6 +339,10 @@ class Desk:
                 "issue_type": issue_type,
             },
         )
+        await self.facts.emit_quietly(
+            "closed", conv_id, agent=conn.account.login, issue_type=issue_type,
+            resolution=resolution, case_id=case_id,
+        )  # fmt: skip
         await self.notice(conv_id, "chat_closed", agent=conn.account.name)
         await self.store.publish(conv_id, events.MODE, mode="bot", agent_name=None)
         self.close_view(conn, conv_id)
@@ -359,6 +372,7 @@ class Desk:
             LOG.warning(
                 "tracker_write_failed", extra={"conversation_id": conv_id, "error": str(exc)}
             )
+        await self.facts.emit_quietly("handed_back", conv_id, agent=conn.account.login)
         await self.notice(conv_id, "handback_bot", agent=conn.account.name)
         await self.store.publish(conv_id, events.MODE, mode="bot", agent_name=None)
         LOG.info(

@@ -42,6 +42,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
             # the tests are the reverse proxy: a test that needs its own client address
             # (the per-address verification limit) sends X-Forwarded-For
             "TRUSTED_PROXIES": "127.0.0.1",
+            # the review loop's SQL store: this stack's own SQLite file, not the checkout's var/
+            "DATABASE_URL": f"sqlite:///{var / 'reports.sqlite3'}",
         },
     )
     try:

@@ -1,0 +1,140 @@
+"""Reports API for leads and admins: import past cases, export cases.csv, the summary.
+
+`setup(app)` opens the database (migrations run in a thread, off the event loop), starts this
+gateway's ingestion consumer and mounts the routes. Imports are read as a stream and cut off
+at `MAX_IMPORT_BYTES` (413); a file with any bad row imports nothing (400 listing the lines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from handoff.accounts import auth
+from handoff.errors import InputError
+from handoff.reports import csvio, queries
+from handoff.reports.db import ReportsDB
+from handoff.reports.ingest import ingest_loop
+from handoff.routing.config import load_config
+from handoff.web import appkeys as K
+
+DB = web.AppKey("reports_db", ReportsDB)
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise InputError(413, "too_large", f"imports are limited to {limit // 1_048_576} MB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise InputError(413, "too_large", f"imports are limited to {limit // 1_048_576} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def import_cases(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    kind = request.content_type
+    if kind not in ("text/csv", "application/x-ndjson", "application/jsonl"):
+        raise InputError(415, "bad_type", "send text/csv or application/x-ndjson")
+    raw = await _read_limited(request, MAX_IMPORT_BYTES)
+    issue_types = load_config().issue_types
+    result = await db.run(csvio.parse_import, raw, kind != "text/csv", issue_types, db.zone)
+    if result.problems:
+        return web.json_response(
+            {
+                "error": "bad_file",
+                "message": "nothing was imported; fix these lines and send the file again",
+                "problems": result.problems,
+                "unknown_columns": result.unknown_columns,
+            },
+            status=400,
+        )
+
+    def store() -> int:
+        rows = [db.case_row(r, "import") for r in result.records]
+        with db.engine.begin() as conn:  # one transaction: all rows or none
+            return db.upsert_cases(rows, conn)
+
+    new = await db.run(store)
+    return web.json_response({"rows": len(result.records), "new": new})
+
+
+def _csv_text(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+async def export_cases(request: web.Request) -> web.StreamResponse:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    resp = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="cases.csv"',
+        }
+    )
+    await resp.prepare(request)
+    await resp.write(b"\xef\xbb\xbf" + _csv_text([list(queries.CASE_COLUMNS)]))
+    pages = queries.case_pages(db)
+    while (page := await db.run(next, pages, None)) is not None:
+        lines = []
+        for row in page:
+            row["created_at"] = csvio.iso_time(row["created_at"])
+            lines.append([csvio.safe_cell(row[name]) for name in queries.CASE_COLUMNS])
+        await resp.write(_csv_text(lines))
+    await resp.write_eof()
+    return resp
+
+
+def _date(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name) or None
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise InputError(400, "bad_date", f"{name} must be YYYY-MM-DD") from None
+    return value
+
+
+async def summary(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    filters: dict[str, str | None] = {
+        "from": _date(request, "from"),
+        "to": _date(request, "to"),
+        **{n: request.query.get(n) or None for n in ("country", "sku", "issue_type")},
+    }
+    table = await db.run(queries.summary_table, db, filters)
+    kpis = await db.run(queries.kpis, db, filters["from"], filters["to"])
+    body: dict[str, Any] = {"filters": filters, "rows": table, "kpis": kpis}
+    return web.json_response(body)
+
+
+async def reports_ctx(app: web.Application) -> AsyncIterator[None]:
+    db = await asyncio.get_running_loop().run_in_executor(None, ReportsDB)
+    app[DB] = db
+    settings = app[K.SETTINGS]
+    task = asyncio.create_task(ingest_loop(app[K.REDIS], db, settings.instance))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    db.engine.dispose()
+
+
+def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(reports_ctx)
+    app.router.add_post("/api/reports/import", import_cases)
+    app.router.add_get("/api/reports/cases.csv", export_cases)
+    app.router.add_get("/api/reports/summary", summary)
