@@ -40,6 +40,15 @@ class Settings:
     # last activity; case records (reports) are kept longer
     retention_days: float = 90.0
     case_retention_days: float = 1095.0
+    # email channel (handoff/channels/email): outbound SMTP ("" = no email is sent), the
+    # inbound SMTP listener's port (0 = off), our sender and Message-ID domain, limits
+    smtp_url: str = ""
+    email_inbound_host: str = "127.0.0.1"
+    email_inbound_port: int = 0
+    email_from: str = "Customer Care <care@shop.example>"
+    email_domain: str = "shop.example"
+    email_max_bytes: int = 15_000_000  # one inbound message
+    email_max_attachment_bytes: int = 5_000_000  # one attachment kept for the agent
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -74,4 +83,11 @@ class Settings:
             keep_models=int(e.get("KEEP_MODELS", "5")),
             retention_days=float(e.get("RETENTION_DAYS", "90")),
             case_retention_days=float(e.get("CASE_RETENTION_DAYS", "1095")),
+            smtp_url=e.get("SMTP_URL", ""),
+            email_inbound_host=e.get("EMAIL_INBOUND_HOST", "127.0.0.1"),
+            email_inbound_port=int(e.get("EMAIL_INBOUND_PORT", "0")),
+            email_from=e.get("EMAIL_FROM", cls.email_from),
+            email_domain=e.get("EMAIL_DOMAIN", cls.email_domain).lower(),
+            email_max_bytes=int(e.get("EMAIL_MAX_BYTES", "15000000")),
+            email_max_attachment_bytes=int(e.get("EMAIL_MAX_ATTACHMENT_BYTES", "5000000")),
         )

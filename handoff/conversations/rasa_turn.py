@@ -67,7 +67,9 @@ async def ask_bot(
 ) -> BotTurn:
     conv_id = conv.conversation_id
     turn = BotTurn()
-    rasa_meta = {k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page"}}
+    rasa_meta = {
+        k: v for k, v in metadata.items() if k in {"locale", "customer_token", "page", "channel"}
+    }
     rasa_meta["language"] = bot_lang
     started = time.perf_counter()
     try:

@@ -20,6 +20,7 @@ from handoff import logs
 from handoff.accounts import auth
 from handoff.accounts.store import AccountStore
 from handoff.channels.base import Channel
+from handoff.channels.email.channel import EmailChannel
 from handoff.channels.hub import SocketHub
 from handoff.channels.widget import WidgetChannel
 from handoff.conversations.pipeline import Conversations
@@ -39,7 +40,7 @@ from handoff.web.middleware import errors
 from handoff.web.requests import MAX_BODY
 
 # Every way shoppers reach us; a new channel is one more entry (see handoff/channels/base.py).
-CHANNELS: tuple[Channel, ...] = (WidgetChannel(),)
+CHANNELS: tuple[Channel, ...] = (WidgetChannel(), EmailChannel())
 
 Extension = Callable[[web.Application], None]
 
