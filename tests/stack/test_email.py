@@ -1,0 +1,138 @@
+"""Email on the real stack: shoppers' mail in through the gateway's SMTP listener (sent
+with smtplib), the answers out through a real SMTP relay (aiosmtpd), threaded."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+import uuid
+from email.message import EmailMessage
+
+import pytest
+import redis
+
+from handoff import keys
+from tests.conftest import order_where
+
+pytestmark = pytest.mark.stack
+
+
+def send(stack, sender: str, subject: str, body: str, **headers: str) -> str:  # type: ignore[no-untyped-def]
+    """Mail the gateway's inbound listener; returns the Message-ID (without <>)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "care@shop.example"
+    msg["Subject"] = subject
+    message_id = f"{uuid.uuid4().hex}@mail.example.net"
+    msg["Message-ID"] = f"<{message_id}>"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    with smtplib.SMTP("127.0.0.1", stack.email_inbound_port, timeout=10) as client:
+        client.send_message(msg)
+    return message_id
+
+
+def answer_to(smtp_relay, message_id: str, timeout: float = 40.0):  # type: ignore[no-untyped-def]
+    return smtp_relay.wait_for(lambda m: message_id in str(m["In-Reply-To"]), timeout)
+
+
+def text_of(mail) -> str:  # type: ignore[no-untyped-def]
+    return str(mail.get_body(preferencelist=("plain",)).get_content())
+
+
+def conversation_of(stack, message_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    r = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conv_id = r.get(keys.email_thread(message_id))
+        if conv_id:
+            meta = r.hgetall(keys.conversation(conv_id))
+            if meta.get("last_text"):
+                return {"conversation_id": conv_id, **meta}
+        time.sleep(0.2)
+    raise AssertionError(f"no conversation for {message_id}")
+
+
+def test_german_stalled_parcel_mail_gets_the_german_tracking_answer_threaded(
+    stack, smtp_relay, store
+) -> None:
+    order = order_where(store, "stalled")
+    message_id = send(
+        stack,
+        f"Kundin <{order.email}>",
+        f"Bestellung {order.order_id}",
+        f"Guten Tag,\nmein Paket zur Bestellung {order.order_id} bewegt sich seit Tagen nicht."
+        " Wo ist mein Paket?\n\nViele Grüße\n-- \nKundin\n",
+    )
+    reply = answer_to(smtp_relay, message_id)
+    text = text_of(reply)
+    assert str(reply["To"]) == order.email
+    assert str(reply["Subject"]) == f"Re: Bestellung {order.order_id}"
+    assert message_id in str(reply["References"])
+    assert str(reply["Message-ID"]).endswith("@shop.example>")
+    assert reply["Content-Language"] == "de"
+    assert "Sendungsnummer" in text and order.shipment.tracking_number in text, text
+    html = reply.get_body(preferencelist=("html",)).get_content()
+    assert 'lang="de"' in html and order.shipment.tracking_number in html
+    assert len(smtp_relay.to(order.email)) >= 1
+    assert len([m for m in smtp_relay.messages if message_id in str(m["In-Reply-To"])]) == 1
+
+    # the shopper answers in the thread: same conversation
+    conv = conversation_of(stack, message_id)
+    follow = send(
+        stack, order.email, f"Re: Bestellung {order.order_id}", "Danke!\n\n> alter Text",
+        In_Reply_To=str(reply["Message-ID"]), References=str(reply["References"]) + " "
+        + str(reply["Message-ID"]),
+    )  # fmt: skip
+    assert conversation_of(stack, follow)["conversation_id"] == conv["conversation_id"]
+    assert conv["language"] == "de"
+
+
+def test_spoofed_sender_gets_no_tracking_data(stack, smtp_relay, store) -> None:
+    order = order_where(store, "stalled")
+    message_id = send(
+        stack,
+        "someone@attacker.example",
+        f"Bestellung {order.order_id}",
+        f"Wo ist mein Paket {order.order_id}? Meine E-Mail ist {order.email}.",
+    )
+    text = text_of(answer_to(smtp_relay, message_id))
+    assert order.shipment.tracking_number not in text and order.email not in text
+    assert "Sendungsnummer" not in text, text
+
+
+def test_scam_mail_is_queued_with_reason_fraud(stack, smtp_relay) -> None:
+    message_id = send(
+        stack, "angry@example.org", "scam!", "This shop is a scam! I want my money back."
+    )
+    conv = conversation_of(stack, message_id)
+    deadline = time.monotonic() + 30
+    while conv.get("mode") != "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        conv = conversation_of(stack, message_id)
+    assert conv["mode"] == "queued"
+    r = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    assert r.zscore(keys.QUEUE, conv["conversation_id"]) is not None
+    assert conv.get("queued_reason") == "fraud", conv
+    answer_to(smtp_relay, message_id)  # the honest queue notice, by email
+
+
+def test_auto_reply_gets_no_answer(stack, smtp_relay) -> None:
+    message_id = send(
+        stack,
+        "holiday@example.org",
+        "Automatic reply: Re: your order",
+        "I am out of the office until Monday. Where is my parcel?",
+        Auto_Submitted="auto-replied",
+    )
+    control = send(stack, "holiday@example.org", "Hello", "Where is my parcel?")
+    answer_to(smtp_relay, control)  # the person's mail was answered, so mail is flowing
+    assert not [m for m in smtp_relay.messages if message_id in str(m["In-Reply-To"])]
+    r = redis.Redis.from_url(stack.redis_url, decode_responses=True)
+    assert r.get(keys.email_thread(message_id)) is None
+    originals = json.dumps(
+        [r.lrange(keys.email_originals(c), 0, -1) for c in r.smembers(keys.EMAIL_CONVERSATIONS)]
+    )
+    assert message_id not in originals
