@@ -20,6 +20,7 @@ from aiosmtpd.smtp import SMTP
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot import copy
 from handoff import keys
 from handoff.channels.email import catcher
 from handoff.channels.email.inbound import EmailInbound, SmtpHandler
@@ -29,6 +30,17 @@ from handoff.web import appkeys as K
 
 LOG = logging.getLogger("handoff.channels.email")
 INBOUND: web.AppKey[EmailInbound] = web.AppKey("email_inbound")
+
+
+async def follow_up_by_email(redis: Redis, threads: Threads, conv_id: str, lang: str) -> bool:
+    """A chat whose shopper was promised an email answer (after hours, the order's
+    address): it becomes an email thread from the first agent reply on."""
+    raw = await redis.hget(keys.conversation(conv_id), "email_followup")
+    address = raw.decode() if isinstance(raw, bytes) else raw
+    if not address:
+        return False
+    await threads.open(conv_id, address, copy.render("email_chat_subject", lang), "", ())
+    return True
 
 
 async def forward_agent_replies(redis: Redis, inbound: EmailInbound) -> None:
@@ -48,7 +60,9 @@ async def forward_agent_replies(redis: Redis, inbound: EmailInbound) -> None:
                 entry: dict[str, Any] = json.loads(msg["data"])
                 if entry.get("speaker") != "agent" or "seq" not in entry:
                     continue
-                if not await threads.is_email(conv_id):
+                if not await threads.is_email(conv_id) and not await follow_up_by_email(
+                    redis, threads, conv_id, entry.get("language") or "en"
+                ):
                     continue
                 if not await threads.claim_send(conv_id, int(entry["seq"])):
                     continue

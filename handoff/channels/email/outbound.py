@@ -54,8 +54,11 @@ class SmtpTarget:
         )
 
 
-def reply_subject(subject: str) -> str:
+def reply_subject(subject: str, first: bool = False) -> str:
+    """'Re: <their subject>'; our own first mail in a thread keeps its subject as is."""
     subject = " ".join(subject.split())[:250]
+    if first:
+        return subject
     if subject.lower().startswith(("re:", "aw:", "antw:", "rif:", "r:", "res:", "回复:")):
         return subject
     return f"Re: {subject}" if subject else "Re: your message"
@@ -96,7 +99,7 @@ def compose(
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = reply_subject(subject)
+    msg["Subject"] = reply_subject(subject, first=not in_reply_to)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = new_message_id(domain)
     if in_reply_to:

@@ -81,9 +81,10 @@ class Threads:
         current = await self.record(conv_id)
         refs = json.loads(current.get("references") or "[]")
         refs.append(message_id.strip("<>"))
-        await self.redis.hset(
-            keys.email_conversation(conv_id), "references", json.dumps(refs[-20:])
-        )
+        fields = {"references": json.dumps(refs[-20:])}
+        if not current.get("last_message_id"):  # a thread we started: answer our own mail
+            fields["last_message_id"] = message_id.strip("<>")
+        await self.redis.hset(keys.email_conversation(conv_id), mapping=fields)
 
     async def keep_original(self, conv_id: str, mail: InboundMail) -> list[dict[str, Any]]:
         """The mail as received (whole text, files) for the agent; returns file records."""

@@ -168,3 +168,49 @@ def test_smtp_url_forms() -> None:
     assert SmtpTarget.from_url("smtps://mail.example.com").port == 465
     with pytest.raises(ValueError):
         SmtpTarget.from_url("http://mail.example.com")
+
+
+def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url, relay) -> None:  # type: ignore[no-untyped-def]
+    from handoff.channels.email.channel import forward_agent_replies
+    from handoff.conversations.store import ConversationStore
+
+    async def go() -> None:
+        redis = Redis.from_url(redis_url)
+        store = ConversationStore(redis, 3600)
+        threads = Threads(redis, 3600)
+        inbound = EmailInbound(Settings(), lambda: None, lambda: threads, Mailer(relay.url))  # type: ignore[arg-type,return-value]
+        # two forwarders: two gateways on one Redis
+        tasks = [asyncio.create_task(forward_agent_replies(redis, inbound)) for _ in range(2)]
+        await asyncio.sleep(0.3)
+        try:
+            # an after-hours chat: the shopper was promised the answer at the order's email
+            await store.append_many("chat-after-hours", [], meta={"email_followup": "k@ex.de"})
+            await store.append_many("chat-plain", [{"speaker": "agent", "text": "nope"}])
+            await store.append_many(
+                "chat-after-hours",
+                [
+                    {"speaker": "shopper", "text": "Hallo?", "language": "de"},
+                    {"speaker": "agent", "text": "Guten Morgen, Ihr Paket ...", "language": "de"},
+                ],
+            )
+            mail = await asyncio.to_thread(relay.wait_for, lambda m: "k@ex.de" in str(m["To"]), 10)
+            assert str(mail["Subject"]) == "Ihre Anfrage an unseren Kundenservice"
+            assert "Guten Morgen" in mail.get_body(preferencelist=("plain",)).get_content()
+            assert mail["Auto-Submitted"] is None  # a person wrote it
+            await store.append_many(
+                "chat-after-hours", [{"speaker": "agent", "text": "Noch etwas:", "language": "de"}]
+            )
+            second = await asyncio.to_thread(
+                relay.wait_for, lambda m: "Noch etwas" in m.get_body().get_content(), 10
+            )
+            assert str(second["In-Reply-To"]) == str(mail["Message-ID"])  # threaded
+            assert str(second["Subject"]) == "Re: Ihre Anfrage an unseren Kundenservice"
+            await asyncio.sleep(0.5)
+            assert len(relay.messages) == 2  # once each, though two forwarders heard them
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await redis.close()
+
+    asyncio.run(go())
