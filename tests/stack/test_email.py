@@ -109,13 +109,16 @@ def test_scam_mail_is_queued_with_reason_fraud(stack, smtp_relay) -> None:
     )
     conv = conversation_of(stack, message_id)
     deadline = time.monotonic() + 30
-    while conv.get("mode") != "queued" and time.monotonic() < deadline:
+    # (the queue entry is written first, the reason with the bot's replies just after)
+    while not (conv.get("mode") == "queued" and conv.get("queued_reason")):
+        assert time.monotonic() < deadline, conv
         time.sleep(0.2)
         conv = conversation_of(stack, message_id)
     assert conv["mode"] == "queued"
     r = redis.Redis.from_url(stack.redis_url, decode_responses=True)
     assert r.zscore(keys.QUEUE, conv["conversation_id"]) is not None
-    assert conv.get("queued_reason") == "fraud", conv
+    assert conv["queued_reason"] == "fraud", conv
+    assert [r["code"] for r in json.loads(conv["escalation"])["reasons"]][0] == "fraud"
     answer_to(smtp_relay, message_id)  # the honest queue notice, by email
 
 

@@ -109,12 +109,12 @@ def compose(
         refs.append(in_reply_to)
     if refs:
         msg["References"] = " ".join(f"<{r}>" for r in refs)
-    msg["Content-Language"] = lang
     if automatic:  # RFC 3834: the bot answered; other robots must not answer it back
         msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content("\n\n".join(p for p in paragraphs if p) + "\n")
     msg.add_alternative(html_body(paragraphs, lang), subtype="html")
+    msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
     return msg
 
 

@@ -153,6 +153,7 @@ def test_catcher_keeps_mail_in_redis(redis_url) -> None:  # type: ignore[no-unty
             [item] = await caught(redis)
             assert item["subject"] == "Re: Bestellung" and item["to"] == "anna@example.de"
             assert item["in_reply_to"] == "<x@y>" and "Guten Tag" in item["text"]
+            assert item["language"] == "de"
             assert "&lt;script&gt;" in item["html"]
         finally:
             server.close()
