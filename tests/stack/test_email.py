@@ -3,17 +3,20 @@ with smtplib), the answers out through a real SMTP relay (aiosmtpd), threaded.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import smtplib
 import time
 import uuid
 from email.message import EmailMessage
 
+import aiohttp
 import pytest
 import redis
 
 from handoff import keys
 from tests.conftest import order_where
+from tests.support.agentclient import AgentClient
 
 pytestmark = pytest.mark.stack
 
@@ -119,7 +122,32 @@ def test_scam_mail_is_queued_with_reason_fraud(stack, smtp_relay) -> None:
     assert r.zscore(keys.QUEUE, conv["conversation_id"]) is not None
     assert conv["queued_reason"] == "fraud", conv
     assert [r["code"] for r in json.loads(conv["escalation"])["reasons"]][0] == "fraud"
-    answer_to(smtp_relay, message_id)  # the honest queue notice, by email
+    notice = answer_to(smtp_relay, message_id)  # the honest queue notice, by email
+
+    # an agent answers in the console; the reply goes out as an email in the thread
+    conv_id = conv["conversation_id"]
+
+    async def agent_answers() -> None:
+        async with aiohttp.ClientSession() as s:
+            admin = await AgentClient(s, stack.gateway_url, "admin", "demo-admin-2026").connect()
+            assert (await admin.call(type="claim", conversation_id=conv_id))["type"] == "ok"
+            text = "I am sorry about this. I have checked your payment and will refund you."
+            assert (await admin.call(type="message", conversation_id=conv_id, text=text))[
+                "type"
+            ] == "ok"
+            page = await s.get(
+                f"{stack.gateway_url}/console/mail",
+                headers={"Authorization": f"Bearer {admin.token}"},
+            )
+            assert page.status == 200  # (the relay, not the catcher, gets mail in tests)
+            assert (await s.get(f"{stack.gateway_url}/console/mail")).status == 401
+            await admin.close()
+
+    asyncio.run(agent_answers())
+    reply = smtp_relay.wait_for(lambda m: "refund you" in text_of(m), 30)
+    assert str(reply["To"]) == "angry@example.org" and reply["Auto-Submitted"] is None
+    assert str(reply["In-Reply-To"]) == f"<{message_id}>"
+    assert str(notice["Message-ID"]) in str(reply["References"])
 
 
 def test_auto_reply_gets_no_answer(stack, smtp_relay) -> None:
