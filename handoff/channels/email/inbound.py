@@ -97,7 +97,10 @@ class EmailInbound:
         metadata = {
             "channel": "email",
             "email": mail.sender,
-            "customer_token": customer_token(mail.sender, s.customer_token_secret),
+            # a forged From: (per our MTA's checks) proves nothing: no token, no order data
+            "customer_token": ""
+            if mail.sender_forged
+            else customer_token(mail.sender, s.customer_token_secret),
         }
         try:
             shopper_text = clean_text(text, s.max_text_chars)

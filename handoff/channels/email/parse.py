@@ -25,6 +25,8 @@ ALLOWED_TYPES = frozenset(
 MAX_ATTACHMENTS = 10
 _ORDER = re.compile(r"(?<![A-Za-z0-9])(?:XB[-\s]?|#)(\d{6})(?!\d)", re.IGNORECASE)
 _MSGID = re.compile(r"<([^<>\s]{1,250})>")
+_AUTH_FAIL = re.compile(r"\bdmarc=fail\b|\bspf=fail\b|\bdkim=fail\b", re.IGNORECASE)
+_AUTH_PASS = re.compile(r"\bdkim=pass\b", re.IGNORECASE)
 _BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
 
@@ -60,6 +62,8 @@ class InboundMail:
     automatic: str | None  # why this must not be answered, None for a person's mail
     order_id: str | None
     to: tuple[str, ...] = ()
+    # our receiving MTA said the From: domain failed SPF/DKIM/DMARC: the address is forged
+    sender_forged: bool = False
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -164,6 +168,15 @@ def automatic_reason(
     return None
 
 
+def sender_forged(msg: Message) -> bool:
+    """Authentication-Results from the MTA in front of us (RFC 8601): DMARC failed, or SPF
+    or DKIM failed without a passing DKIM signature."""
+    results = " ".join(str(v) for v in (msg.get_all("Authentication-Results") or []))
+    if re.search(r"\bdmarc=fail\b", results, re.IGNORECASE):
+        return True
+    return bool(_AUTH_FAIL.search(results)) and not _AUTH_PASS.search(results)
+
+
 def find_order_id(*texts: str) -> str | None:
     for text in texts:
         match = _ORDER.search(text or "")
@@ -203,4 +216,5 @@ def parse(
         automatic=automatic_reason(msg, sender, message_id, own_domain, envelope_from),
         order_id=find_order_id(subject, text),
         to=to,
+        sender_forged=sender_forged(msg),
     )

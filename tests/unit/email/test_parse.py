@@ -159,3 +159,24 @@ def test_machine_mail_is_marked(
 def test_auto_submitted_no_is_a_person() -> None:
     mail = parse(build("Hi", Auto_Submitted="no").as_bytes(), DOMAIN, 10, "anna@example.de")
     assert mail.automatic is None
+
+
+@pytest.mark.parametrize(
+    "results,forged",
+    [
+        (
+            "mx.shop.example; spf=pass smtp.mailfrom=example.de; dkim=pass header.d=example.de",
+            False,
+        ),
+        ("mx.shop.example; dmarc=fail (p=none) header.from=example.de", True),
+        ("mx.shop.example; spf=fail smtp.mailfrom=example.de", True),
+        (
+            "mx.shop.example; spf=fail smtp.mailfrom=example.de; dkim=pass header.d=example.de",
+            False,
+        ),
+    ],
+)
+def test_forged_sender_from_authentication_results(results: str, forged: bool) -> None:
+    msg = build("Where is XB-204518?", Authentication_Results=results)
+    assert parse(msg.as_bytes(), DOMAIN, 10).sender_forged is forged
+    assert parse(build("x").as_bytes(), DOMAIN, 10).sender_forged is False

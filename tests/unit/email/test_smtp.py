@@ -215,3 +215,27 @@ def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url
             await redis.close()
 
     asyncio.run(go())
+
+
+def test_forged_sender_gets_no_address_token(redis_url) -> None:  # type: ignore[no-untyped-def]
+    async def go() -> None:
+        redis = Redis.from_url(redis_url)
+        convs = RecordingConversations([])
+        threads = Threads(redis, 3600)
+        settings = Settings(customer_token_secret=SECRET)
+        inbound = EmailInbound(settings, lambda: convs, lambda: threads, Mailer(""))  # type: ignore[arg-type,return-value]
+        try:
+            forged = mail(
+                "owner@example.de", "XB-204518", "Wo ist mein Paket?",
+                Message_ID="<f1@example.net>",
+                Authentication_Results="mx.shop.example; dmarc=fail header.from=example.de",
+            )  # fmt: skip
+            assert await inbound.receive(forged.as_bytes(), "owner@example.de")
+            genuine = mail("owner@example.de", "XB-204518", "Wo?", Message_ID="<g1@example.net>")
+            assert await inbound.receive(genuine.as_bytes(), "owner@example.de")
+            assert convs.calls[0][2]["customer_token"] == ""
+            assert convs.calls[1][2]["customer_token"].startswith("owner@example.de|")
+        finally:
+            await redis.close()
+
+    asyncio.run(go())
