@@ -167,3 +167,40 @@ def test_auto_reply_gets_no_answer(stack, smtp_relay) -> None:
         [r.lrange(keys.email_originals(c), 0, -1) for c in r.smembers(keys.EMAIL_CONVERSATIONS)]
     )
     assert message_id not in originals
+
+
+def test_photo_of_damage_is_kept_for_the_agent_and_an_exe_refused(stack, smtp_relay) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "photo@example.fr", "care@shop.example"
+    msg["Subject"] = "Article cassé"
+    message_id = f"{uuid.uuid4().hex}@mail.example.net"
+    msg["Message-ID"] = f"<{message_id}>"
+    msg.set_content("Bonjour, l'article est arrivé cassé. Voici une photo.")
+    photo = b"\x89PNG\r\n\x1a\n" + b"\0" * 2000
+    msg.add_attachment(photo, maintype="image", subtype="png", filename="casse.png")
+    msg.add_attachment(b"MZ\0\0", maintype="application", subtype="octet-stream",
+                       filename="facture.exe")  # fmt: skip
+    with smtplib.SMTP("127.0.0.1", stack.email_inbound_port, timeout=10) as client:
+        client.send_message(msg)
+    conv_id = conversation_of(stack, message_id)["conversation_id"]
+    answer_to(smtp_relay, message_id)
+
+    async def agent_reads() -> None:
+        async with aiohttp.ClientSession() as s:
+            login = await s.post(
+                f"{stack.gateway_url}/api/auth/login",
+                json={"login": "lena", "password": "demo-lena-2026"},
+            )
+            auth = {"Authorization": f"Bearer {(await login.json())['token']}"}
+            url = f"{stack.gateway_url}/api/console/email/{conv_id}"
+            assert (await s.get(url)).status == 401
+            [mail] = (await (await s.get(url, headers=auth)).json())["mails"]
+            assert mail["from"] == "photo@example.fr" and "cassé" in mail["original"]
+            assert [r["name"] for r in mail["refused"]] == ["facture.exe"]
+            [file] = mail["attachments"]
+            got = await s.get(f"{url}/files/{file['id']}", headers=auth)
+            assert got.status == 200 and await got.read() == photo
+            assert got.headers["Content-Type"] == "image/png"
+            assert got.headers["Content-Disposition"].startswith("attachment")
+
+    asyncio.run(agent_reads())

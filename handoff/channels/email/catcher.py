@@ -99,7 +99,7 @@ def _row(item: dict[str, Any]) -> str:
     )
 
 
-async def _staff(request: web.Request) -> None:
+async def require_staff(request: web.Request) -> None:
     account = await account_of(request)
     if account is None:
         raise InputError(401, "login_required", "log in first")
@@ -108,7 +108,7 @@ async def _staff(request: web.Request) -> None:
 
 
 async def mail_page(request: web.Request) -> web.Response:
-    await _staff(request)
+    await require_staff(request)
     items = await caught(request.app[K.REDIS])
     rows = "\n".join(_row(i) for i in items) or "<p>No mail caught yet.</p>"
     page = (
@@ -120,7 +120,7 @@ async def mail_page(request: web.Request) -> web.Response:
 
 
 async def mail_api(request: web.Request) -> web.Response:
-    await _staff(request)
+    await require_staff(request)
     return web.json_response({"messages": await caught(request.app[K.REDIS])})
 
 

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 
 from bot import copy
 from handoff import keys
-from handoff.channels.email import catcher
+from handoff.channels.email import catcher, routes
 from handoff.channels.email.inbound import EmailInbound, SmtpHandler
 from handoff.channels.email.outbound import Mailer
 from handoff.channels.email.threads import Threads
@@ -94,6 +94,7 @@ class EmailChannel:
     def add_routes(self, app: web.Application) -> None:
         app.cleanup_ctx.append(self._ctx)
         catcher.add_routes(app)
+        routes.add_routes(app)
 
     @staticmethod
     async def _ctx(app: web.Application) -> AsyncIterator[None]:
