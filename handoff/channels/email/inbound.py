@@ -145,8 +145,9 @@ class EmailInbound:
             references=tuple(json.loads(record.get("references") or "[]")),
             automatic=automatic,
         )
-        await self.mailer.send(msg)
+        # joins the thread before it goes out: a reply written meanwhile threads under it
         await threads.sent(conv_id, str(msg["Message-ID"]))
+        await self.mailer.send(msg)
         LOG.info("email_sent", extra={"conversation_id": conv_id, "language": lang})
         return True
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlparse
 
 RTL = {"ar", "he", "fa", "ur"}
@@ -80,7 +80,8 @@ def html_body(paragraphs: list[str], lang: str) -> str:
 
 def new_message_id(domain: str) -> str:
     """A Message-ID on our domain (with brackets), so replies to it thread and loops show."""
-    return make_msgid(idstring=f"{int(time.time())}.{secrets.token_hex(6)}", domain=domain)
+    # short enough that the header never folds
+    return f"<{int(time.time() * 1000):x}.{secrets.token_hex(8)}@{domain}>"
 
 
 def compose(
