@@ -62,6 +62,7 @@ def test_german_stalled_parcel_mail_gets_the_german_tracking_answer_threaded(
     stack, smtp_relay, store
 ) -> None:
     order = order_where(store, "stalled")
+    started = time.monotonic()
     message_id = send(
         stack,
         f"Kundin <{order.email}>",
@@ -70,13 +71,16 @@ def test_german_stalled_parcel_mail_gets_the_german_tracking_answer_threaded(
         " Wo ist mein Paket?\n\nViele Grüße\n-- \nKundin\n",
     )
     reply = answer_to(smtp_relay, message_id)
+    print(f"inbound mail -> bot reply in the relay: {time.monotonic() - started:.2f} s")
     text = text_of(reply)
+    print(text)
     assert str(reply["To"]) == order.email
     assert str(reply["Subject"]) == f"Re: Bestellung {order.order_id}"
     assert message_id in str(reply["References"])
     assert str(reply["Message-ID"]).endswith("@shop.example>")
     assert reply["Content-Language"] == "de"
     assert "Sendungsnummer" in text and order.shipment.tracking_number in text, text
+    assert text.startswith("Guten Tag,") and "Mit freundlichen Grüßen" in text
     html = reply.get_body(preferencelist=("html",)).get_content()
     assert 'lang="de"' in html and order.shipment.tracking_number in html
     assert len(smtp_relay.to(order.email)) >= 1

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot import copy
 from handoff.channels.email.outbound import Mailer, compose
 from handoff.channels.email.parse import InboundMail, parse
 from handoff.channels.email.threads import Threads, customer_token
@@ -134,11 +135,13 @@ class EmailInbound:
         record = await threads.record(conv_id)
         if not record.get("address") or not self.mailer.enabled:
             return False
+        # the bot's answer opens with a greeting; every email closes like a letter
+        opening = [copy.render("email_greeting", lang)] if automatic else []
         msg = compose(
             sender=self.settings.email_from,
             to=record["address"],
             subject=record.get("subject", ""),
-            paragraphs=paragraphs,
+            paragraphs=[*opening, *paragraphs, copy.render("email_signoff", lang)],
             lang=lang,
             domain=self.settings.email_domain,
             in_reply_to=record.get("last_message_id", ""),

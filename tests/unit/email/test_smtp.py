@@ -103,6 +103,7 @@ def test_inbound_mail_is_one_threaded_reply_and_robots_are_ignored(redis_url, re
             assert str(reply["Subject"]) == "Re: أين طلبي؟" and reply["Auto-Submitted"]
             plain = reply.get_body(preferencelist=("plain",)).get_content()
             assert "شكرًا لرسالتك." in plain and "• نعم" in plain
+            assert plain.startswith("مرحبًا،") and "مع أطيب التحيات" in plain  # a letter
             html = reply.get_body(preferencelist=("html",)).get_content()
             assert 'dir="rtl"' in html and 'lang="ar"' in html
             assert "&lt;b&gt;" in html and "<b>" not in html  # our own text, escaped
@@ -198,6 +199,8 @@ def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url
             assert str(mail["Subject"]) == "Ihre Anfrage an unseren Kundenservice"
             assert "Guten Morgen" in mail.get_body(preferencelist=("plain",)).get_content()
             assert mail["Auto-Submitted"] is None  # a person wrote it
+            body = mail.get_body(preferencelist=("plain",)).get_content()
+            assert "Mit freundlichen Grüßen" in body and not body.startswith("Guten Tag")
             await store.append_many(
                 "chat-after-hours", [{"speaker": "agent", "text": "Noch etwas:", "language": "de"}]
             )
