@@ -29,6 +29,7 @@ class Settings:
     instance: str = "gw-1"
     demo_accounts: bool = False
     grace_s: float | None = None  # overrides handoff.yml (tests)
+    chat_hours: str = ""  # "HH:MM-HH:MM" overrides handoff.yml's hours (tests, demos)
     sweep_every_s: float = 2.0
     test_hooks: bool = False  # GATEWAY_TEST_HOOKS=1: test-only routes (handoff/testhooks.py)
     # trainer console: where data/nlu and data/responses live ("" = this repository), where
@@ -76,6 +77,7 @@ class Settings:
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
             grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,
+            chat_hours=e.get("HANDOFF_CHAT_HOURS", ""),
             sweep_every_s=float(e.get("HANDOFF_SWEEP_S", "2")),
             test_hooks=e.get("GATEWAY_TEST_HOOKS", "0") == "1",
             trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),

@@ -60,6 +60,9 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
         config = load_config()
         if settings.grace_s is not None:
             config = dataclasses.replace(config, grace_s=settings.grace_s)
+        if settings.chat_hours:
+            open_at, _, close_at = settings.chat_hours.partition("-")
+            config = dataclasses.replace(config, open_at=open_at, close_at=close_at)
         app[K.HANDOFF] = HandoffStore(redis, config)
         yield
         await redis.close()

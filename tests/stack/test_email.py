@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import smtplib
+import sys
 import time
 import uuid
 from email.message import EmailMessage
@@ -134,6 +135,7 @@ def test_scam_mail_is_queued_with_reason_fraud(stack, smtp_relay) -> None:
     async def agent_answers() -> None:
         async with aiohttp.ClientSession() as s:
             admin = await AgentClient(s, stack.gateway_url, "admin", "demo-admin-2026").connect()
+            await admin.call(type="status", status="available")
             assert (await admin.call(type="claim", conversation_id=conv_id))["type"] == "ok"
             text = "I am sorry about this. I have checked your payment and will refund you."
             assert (await admin.call(type="message", conversation_id=conv_id, text=text))[
@@ -208,3 +210,46 @@ def test_photo_of_damage_is_kept_for_the_agent_and_an_exe_refused(stack, smtp_re
             assert got.headers["Content-Disposition"].startswith("attachment")
 
     asyncio.run(agent_reads())
+
+
+def test_after_hours_chat_gets_the_agents_answer_by_email(stack, smtp_relay, store) -> None:
+    """The bot promises an email answer outside chat hours; the agent's reply keeps it."""
+    from handoff.dev.launcher import free_port, wait_http
+    from tests.conftest import say
+
+    order = order_where(store, "in_transit", status="shipped", country="DE")
+    port = free_port()
+    proc = stack._spawn(
+        "gateway-closed",
+        [sys.executable, "-m", "handoff.dev.gateway"],
+        "gateway-closed.log",
+        # chat hours that are never open (the first minute after midnight aside)
+        {"GATEWAY_PORT": str(port), "EMAIL_INBOUND_PORT": "0", "HANDOFF_CHAT_HOURS": "00:00-00:00"},
+    )
+    closed = f"http://127.0.0.1:{port}"
+    wait_http(f"{closed}/healthz", 60, proc)
+    c = "ah" + uuid.uuid4().hex[:12]
+
+    async def go() -> None:
+        async with aiohttp.ClientSession() as s:
+            await say(s, closed, c, f"Hallo, meine Bestellung {order.order_id}, {order.email}")
+            queued = await say(s, closed, c, "Ich möchte bitte mit einem Mitarbeiter sprechen")
+            assert queued["mode"] == "queued", queued
+            notice = " ".join(r["text"] for r in queued["replies"])
+            assert "24 Stunden per E-Mail an " + order.email in notice, notice
+            admin = await AgentClient(s, stack.gateway_url, "admin", "demo-admin-2026").connect()
+            await admin.call(type="status", status="available")
+            assert (await admin.call(type="claim", conversation_id=c))["type"] == "ok"
+            text = "Guten Morgen, ich habe Ihre Sendung geprüft."
+            sent = await admin.call(type="message", conversation_id=c, text=text)
+            assert sent["type"] == "ok", sent
+            await admin.close()
+
+    try:
+        asyncio.run(go())
+        mail = smtp_relay.wait_for(lambda m: "Ihre Sendung geprüft" in text_of(m), 30)
+        assert str(mail["To"]) == order.email
+        assert str(mail["Subject"]) == "Ihre Anfrage an unseren Kundenservice"
+        assert "Mit freundlichen Grüßen" in text_of(mail)
+    finally:
+        stack.kill("gateway-closed")
