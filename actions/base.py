@@ -177,7 +177,12 @@ def resolve_order(ctx: Ctx, request: str) -> Order | None:
     if verified_id and (given_id is None or given_id == verified_id):
         return store.get_order(verified_id)
     token_email = customer_token_email(str(ctx.metadata.get("customer_token") or ""))
-    email = (ctx.slot("email") or token_email or "").strip().lower() or None
+    if ctx.metadata.get("channel") == "email":
+        # by email, ownership is the sender's address (signed by the gateway's email
+        # channel) matching the order's; an address typed into the body proves nothing
+        email = token_email
+    else:
+        email = (ctx.slot("email") or token_email or "").strip().lower() or None
     if verified_id and given_id and email is None:
         # a second order in the same chat: the email they proved before may cover it
         previous = store.get_order(verified_id)

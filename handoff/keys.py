@@ -159,3 +159,33 @@ def trainer_eval(model_name: str) -> str:
 def trainer_model(model_name: str) -> str:
     """Hash: who trained a model, from which job, on which languages."""
     return f"{PREFIX}:trainer:model:{model_name}"
+
+
+# --- the email channel (handoff.channels.email) ---
+EMAIL_CONVERSATIONS = f"{PREFIX}:email:convs"  # set: conversations answered by email
+MAIL_CATCHER = f"{PREFIX}:mailcatcher"  # list, newest first (capped): caught outbound mail
+
+
+def email_thread(message_id: str) -> str:
+    """String (expires with the conversation): the conversation a Message-ID belongs to."""
+    return f"{PREFIX}:email:msgid:{message_id}"
+
+
+def email_conversation(conv_id: str) -> str:
+    """Hash: address, subject, last_message_id, references (JSON), language."""
+    return f"{PREFIX}:email:conv:{conv_id}"
+
+
+def email_originals(conv_id: str) -> str:
+    """List of JSON: each inbound mail as received (whole text, attachments, refused)."""
+    return f"{PREFIX}:email:conv:{conv_id}:originals"
+
+
+def email_attachment(conv_id: str, attachment_id: str) -> str:
+    """String (bytes, expires): one attachment a shopper sent."""
+    return f"{PREFIX}:email:conv:{conv_id}:file:{attachment_id}"
+
+
+def email_sent(conv_id: str, seq: int) -> str:
+    """String (TTL): a gateway claimed sending this transcript entry by email (sent once)."""
+    return f"{PREFIX}:email:sent:{conv_id}:{seq}"

@@ -33,6 +33,7 @@ class Settings:
     instance: str = "gw-1"
     demo_accounts: bool = False
     grace_s: float | None = None  # overrides handoff.yml (tests)
+    chat_hours: str = ""  # "HH:MM-HH:MM" overrides handoff.yml's hours (tests, demos)
     sweep_every_s: float = 2.0
     test_hooks: bool = False  # GATEWAY_TEST_HOOKS=1: test-only routes (handoff/testhooks.py)
     # trainer console: where data/nlu and data/responses live ("" = this repository), where
@@ -47,6 +48,15 @@ class Settings:
     notices_every_s: float = 0.0
     retention_days: float = 90.0
     case_retention_days: float = 1095.0
+    # email channel (handoff/channels/email): outbound SMTP ("" = no email is sent), the
+    # inbound SMTP listener's port (0 = off), our sender and Message-ID domain, limits
+    smtp_url: str = ""
+    email_inbound_host: str = "127.0.0.1"
+    email_inbound_port: int = 0
+    email_from: str = "Customer Care <care@shop.example>"
+    email_domain: str = "shop.example"
+    email_max_bytes: int = 15_000_000  # one inbound message
+    email_max_attachment_bytes: int = 5_000_000  # one attachment kept for the agent
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -76,6 +86,7 @@ class Settings:
             instance=e.get("GATEWAY_INSTANCE", f"gw-{port}"),
             demo_accounts=e.get("DEMO_ACCOUNTS", "0") == "1",
             grace_s=float(e["HANDOFF_GRACE_S"]) if e.get("HANDOFF_GRACE_S") else None,
+            chat_hours=e.get("HANDOFF_CHAT_HOURS", ""),
             sweep_every_s=float(e.get("HANDOFF_SWEEP_S", "2")),
             test_hooks=e.get("GATEWAY_TEST_HOOKS", "0") == "1",
             trainer_data_root=e.get("TRAINER_DATA_ROOT", ""),
@@ -84,4 +95,11 @@ class Settings:
             notices_every_s=float(e.get("NOTICES_EVERY_S", "300")),
             retention_days=float(e.get("RETENTION_DAYS", "90")),
             case_retention_days=float(e.get("CASE_RETENTION_DAYS", "1095")),
+            smtp_url=e.get("SMTP_URL", ""),
+            email_inbound_host=e.get("EMAIL_INBOUND_HOST", "127.0.0.1"),
+            email_inbound_port=int(e.get("EMAIL_INBOUND_PORT", "0")),
+            email_from=e.get("EMAIL_FROM", cls.email_from),
+            email_domain=e.get("EMAIL_DOMAIN", cls.email_domain).lower(),
+            email_max_bytes=int(e.get("EMAIL_MAX_BYTES", "15000000")),
+            email_max_attachment_bytes=int(e.get("EMAIL_MAX_ATTACHMENT_BYTES", "5000000")),
         )

@@ -78,6 +78,9 @@ class Conversation:
     owner_name: str | None = None
     claimed_at: float | None = None
     first_response_at: float | None = None
+    # outside chat hours the shopper was promised an answer by email to this address (the
+    # order's): the email channel mails the agents' replies there too
+    email_followup: str | None = None
     # the Rasa tracker this conversation currently talks to, and the events written to it
     # (handoff.conversations.pipeline rotates it: see ROTATE_AFTER_TURNS there)
     rasa_sender: str | None = None
@@ -127,6 +130,7 @@ class Conversation:
             owner_name=text("owner_name"),
             claimed_at=_float(raw.get("claimed_at")),
             first_response_at=_float(raw.get("first_response_at")),
+            email_followup=text("email_followup"),
             rasa_sender=text("rasa_sender"),
             rasa_turns=_int(raw.get("rasa_turns")),
             last_answered_seq=_int(raw.get("last_answered_seq")),

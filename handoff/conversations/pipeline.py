@@ -260,13 +260,16 @@ class Conversations:
             )
             mode = Mode.QUEUED
             after.update(queued_reason=codes[0])
+            email = order_email(after.get("order_id") or conv.order_id)
             replies = replies + await replies_mod.queue_notice(
                 self.handoff,
                 bot_lang,
                 position,
                 announced=turn.handoff_reason is not None,
-                email=order_email(after.get("order_id") or conv.order_id),
+                email=email,
             )
+            if email and not self.handoff.config.is_open(time.time()):
+                after.update(email_followup=email)  # the promise: the answer comes by email
         if not native:
             replies, _ = await replies_mod.localize(self.translator, replies, lang)
         await self.store.append_many(

@@ -64,7 +64,7 @@ class BotTurn:
 
 # what the action server may read of a turn's metadata; `client_address` is set by the
 # gateway (requests.client_address), overwriting anything a client sent under that name
-RASA_METADATA = frozenset({"locale", "customer_token", "page", "client_address"})
+RASA_METADATA = frozenset({"locale", "customer_token", "page", "client_address", "channel"})
 
 
 async def ask_bot(

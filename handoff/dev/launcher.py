@@ -122,6 +122,10 @@ class Stack:
     rasa_port: int = 5005
     actions_port: int = 5055
     gateway_port: int = 8080
+    # the email channel: the gateway's inbound SMTP port (0 = off) and the embedded mail
+    # catcher's port (started when SMTP_URL is not set; 0 = not running)
+    email_inbound_port: int = 0
+    catcher_port: int = 0
     var: Path = ROOT / "var"
     model: Path | None = None
     persist_redis: bool = True
@@ -138,6 +142,7 @@ class Stack:
             rasa_port=free_port(),
             actions_port=free_port(),
             gateway_port=free_port(),
+            email_inbound_port=free_port(),
             var=var,
             persist_redis=False,
             **kw,  # type: ignore[arg-type]
@@ -182,6 +187,8 @@ class Stack:
             "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
             # the demo team (handoff/dev/demo_accounts.yml) so the console can be tried
             "DEMO_ACCOUNTS": os.environ.get("DEMO_ACCOUNTS", "1"),
+            "EMAIL_INBOUND_PORT": str(self.email_inbound_port),
+            **({"SMTP_URL": f"smtp://127.0.0.1:{self.catcher_port}"} if self.catcher_port else {}),
             **self.extra_env,
         }
 
@@ -252,6 +259,21 @@ class Stack:
         wait_port(self.redis_port, 10)
         log(f"redis up on 127.0.0.1:{self.redis_port} (data in {data})")
 
+    def start_mail_catcher(self) -> None:
+        """Outbound mail goes to the embedded catcher (viewable at /console/mail) unless
+        SMTP_URL names a real relay."""
+        if os.environ.get("SMTP_URL") or self.extra_env.get("SMTP_URL"):
+            return
+        self.catcher_port = free_port()
+        self._spawn(
+            "mailcatcher",
+            [sys.executable, "-m", "handoff.channels.email.catcher", "--port",
+             str(self.catcher_port)],
+            "mailcatcher.log",
+        )  # fmt: skip
+        wait_port(self.catcher_port, 15)
+        log(f"mail catcher up on 127.0.0.1:{self.catcher_port}")
+
     def write_endpoints(self) -> Path:
         url = urlparse(self.redis_url or "")
         db = (url.path or "/0").lstrip("/") or "0"
@@ -278,6 +300,7 @@ class Stack:
         if model is None:
             raise RuntimeError("no model")
         endpoints = self.write_endpoints()
+        self.start_mail_catcher()
         actions = self._spawn(
             "actions",
             [sys.executable, "-m", "actions.server", "--port", str(self.actions_port)],
@@ -321,7 +344,8 @@ class Stack:
             name,
             [sys.executable, "-m", "handoff.dev.gateway"],
             f"{name}.log",
-            {"GATEWAY_PORT": str(port), "GATEWAY_INSTANCE": name},
+            # one inbound SMTP listener per stack: the first gateway holds it
+            {"GATEWAY_PORT": str(port), "GATEWAY_INSTANCE": name, "EMAIL_INBOUND_PORT": "0"},
         )
         url = f"http://127.0.0.1:{port}"
         wait_http(f"{url}/healthz", 60, proc)
@@ -424,6 +448,7 @@ def main() -> int:
     stack = Stack(
         redis_url=os.environ.get("REDIS_URL") or None,
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
+        email_inbound_port=int(os.environ.get("EMAIL_INBOUND_PORT", "2525")),
     )
     stopping = False
 
@@ -444,6 +469,10 @@ def main() -> int:
         log(
             f"  gateway API: {stack.gateway_url}/api/conversations/<id>/messages, "
             f"{stack.gateway_url}/api/analyze, {stack.gateway_url}/healthz"
+        )
+        log(
+            f"  email: send to 127.0.0.1:{stack.email_inbound_port} (SMTP); caught outbound "
+            f"mail: {stack.gateway_url}/console/mail"
         )
         log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
         supervisor = Supervisor(stack)

@@ -20,6 +20,7 @@ from handoff import logs
 from handoff.accounts import auth
 from handoff.accounts.store import AccountStore
 from handoff.channels.base import Channel
+from handoff.channels.email.channel import EmailChannel
 from handoff.channels.hub import SocketHub
 from handoff.channels.widget import WidgetChannel
 from handoff.conversations.pipeline import Conversations
@@ -41,7 +42,7 @@ from handoff.web.middleware import errors
 from handoff.web.requests import MAX_BODY
 
 # Every way shoppers reach us; a new channel is one more entry (see handoff/channels/base.py).
-CHANNELS: tuple[Channel, ...] = (WidgetChannel(),)
+CHANNELS: tuple[Channel, ...] = (WidgetChannel(), EmailChannel())
 
 Extension = Callable[[web.Application], None]
 
@@ -61,6 +62,9 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
         config = load_config()
         if settings.grace_s is not None:
             config = dataclasses.replace(config, grace_s=settings.grace_s)
+        if settings.chat_hours:
+            open_at, _, close_at = settings.chat_hours.partition("-")
+            config = dataclasses.replace(config, open_at=open_at, close_at=close_at)
         app[K.HANDOFF] = HandoffStore(redis, config)
         yield
         await redis.close()

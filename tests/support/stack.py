@@ -8,6 +8,7 @@ import pytest
 
 from handoff.dev.launcher import Stack, ensure_model
 from tests.support.fake_libretranslate import FakeLibreTranslate
+from tests.support.smtp_relay import SmtpRelay
 
 CUSTOMER_TOKEN_SECRET = "test-storefront-secret"
 
@@ -21,7 +22,15 @@ def libre_server():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_server):  # type: ignore[no-untyped-def]
+def smtp_relay():  # type: ignore[no-untyped-def]
+    """The SMTP relay the stack's gateway sends its outbound email through."""
+    relay = SmtpRelay().start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_server, smtp_relay):  # type: ignore[no-untyped-def]
     var = tmp_path_factory.mktemp("stack-var")
     (var / "shop").mkdir()
     (var / "shop" / "sample_store.json").write_bytes(sample_store.read_bytes())
@@ -44,13 +53,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sample_store: Path, libre_se
             "TRUSTED_PROXIES": "127.0.0.1",
             # the review loop's SQL store: this stack's own SQLite file, not the checkout's var/
             "DATABASE_URL": f"sqlite:///{var / 'reports.sqlite3'}",
+            # outbound email to the test relay (instead of the embedded catcher)
+            "SMTP_URL": smtp_relay.url,
         },
     )
     try:
         running.start()
         yield running
     except Exception:
-        for name in ("redis", "actions", "rasa", "gateway"):
+        for name in ("redis", "actions", "rasa", "gateway", "mailcatcher"):
             log = var / f"{name}.log"
             if log.exists():
                 print(f"---- {name}.log (tail) ----\n" + log.read_text()[-3000:])
