@@ -24,7 +24,8 @@ HELLO: Final = "hello"
 ENTRY: Final = "entry"
 STATE: Final = "state"  # the server's answer to one shopper message
 ERROR: Final = "error"
-SHOPPER_SERVER_TYPES: Final = (HELLO, ENTRY, TYPING, MODE, STATE, ERROR)
+CSAT: Final = "csat"  # "How did we do?": ask the shopper once after a resolution
+SHOPPER_SERVER_TYPES: Final = (HELLO, ENTRY, TYPING, MODE, STATE, ERROR, CSAT)
 SHOPPER_CLIENT_TYPES: Final = (SHOPPER_MESSAGE,)
 
 # ---- agent socket (console): 12 operations in, 9 message types out ---------------------

@@ -40,6 +40,7 @@ class Settings:
     # last activity; case records (reports) are kept longer
     retention_days: float = 90.0
     case_retention_days: float = 1095.0
+    csat_mode: str = "agent"  # CSAT_MODE: off | agent (after agent chats) | all
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -74,4 +75,5 @@ class Settings:
             keep_models=int(e.get("KEEP_MODELS", "5")),
             retention_days=float(e.get("RETENTION_DAYS", "90")),
             case_retention_days=float(e.get("CASE_RETENTION_DAYS", "1095")),
+            csat_mode=e.get("CSAT_MODE", "agent").strip().lower(),
         )

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from bot import copy, language
 from handoff import events
 from handoff.accounts.store import Account, AccountStore
+from handoff.cases.csat import Csat
 from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
 from handoff.channels.hub import SocketHub
@@ -58,6 +59,7 @@ class Desk:
         translator: Translator,
         hub: SocketHub,
         max_text_chars: int = 5000,
+        csat: Csat | None = None,
     ) -> None:
         self.redis = redis
         self.store = store
@@ -68,6 +70,7 @@ class Desk:
         self.hub = hub
         self.max_text_chars = max_text_chars
         self.cases = CaseWriter(redis)
+        self.csat = csat or Csat(redis, handoff)
         self.connections: dict[str, set[AgentConnection]] = defaultdict(set)
         self._refresh_pending = False
         hub.queue_listeners.append(self.on_queue_changed)
@@ -332,6 +335,7 @@ class Desk:
         )
         await self.notice(conv_id, "chat_closed", agent=conn.account.name)
         await self.store.publish(conv_id, events.MODE, mode="bot", agent_name=None)
+        await self.csat.ask(conv_id, conn.account.login)
         self.close_view(conn, conv_id)
         return case_id
 

@@ -19,6 +19,7 @@ from bot import entities, language
 from handoff import logs
 from handoff.accounts import auth
 from handoff.accounts.store import AccountStore
+from handoff.cases.csat import Csat
 from handoff.channels.base import Channel
 from handoff.channels.hub import SocketHub
 from handoff.channels.widget import WidgetChannel
@@ -82,7 +83,9 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             app[K.TRANSLATOR],
             app[K.SOCKETS],
             settings.max_text_chars,
+            csat=Csat(app[K.REDIS], app[K.HANDOFF], settings.csat_mode),
         )
+        app[K.CSAT] = app[K.DESK].csat
         yield
         await session.close()
 
