@@ -196,6 +196,9 @@ class Desk:
                         "queued_at",
                         "sla_due",
                         "last_intent",
+                        "csat_rating",
+                        "csat_comment",
+                        "csat_agent",
                     )
                 },
                 "reasons": escalation.get("reasons", []),
