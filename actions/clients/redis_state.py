@@ -15,6 +15,7 @@ from typing import Any
 from handoff import keys
 from handoff.cases.schema import Case, case_id_for, encode
 from handoff.cases.writer import SyncCaseWriter
+from shop.coupons import Coupon, CouponBook
 
 LOCK_SECONDS = 900
 MAX_FAILURES = 5
@@ -96,6 +97,29 @@ class RedisState(ActionState):
 
     def clear_failures(self, scope: str) -> None:
         self.redis.delete(fail_key(scope))
+
+
+class RedisCouponBook(CouponBook):
+    """The sample store's recovery codes in Redis: every action server sees the same codes,
+    and HSETNX on `redeemed_at` makes a code usable once however many redeem at once."""
+
+    def __init__(self, client: Any) -> None:
+        self.redis = client
+
+    def add(self, coupon: Coupon, ttl_s: int) -> None:
+        key = keys.coupon(coupon.code)
+        fields = {k: str(v) for k, v in coupon.as_dict().items()}
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields)
+        pipe.expire(key, ttl_s)
+        pipe.execute()
+
+    def get(self, code: str) -> Coupon | None:
+        raw = self.redis.hgetall(keys.coupon(code))
+        return Coupon.from_dict(raw) if raw else None
+
+    def mark_redeemed(self, code: str, at: str) -> bool:
+        return bool(self.redis.hsetnx(keys.coupon(code), "redeemed_at", at))
 
 
 @lru_cache(maxsize=1)
