@@ -115,7 +115,10 @@ class RedisCouponBook(CouponBook):
         pipe.execute()
 
     def get(self, code: str) -> Coupon | None:
-        raw = self.redis.hgetall(keys.coupon(code))
+        raw = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in self.redis.hgetall(keys.coupon(code)).items()
+        }
         return Coupon.from_dict(raw) if raw else None
 
     def mark_redeemed(self, code: str, at: str) -> bool:
