@@ -82,3 +82,13 @@ def offer_coupon(ctx: Ctx, order: Order, tier: str) -> Coupon:
         )
     ctx.log("coupon_issued", order_id=order.order_id, tier=tier, code=coupon.code)
     return coupon
+
+
+def offer_once(ctx: Ctx, order: Order, tier: str) -> Coupon | None:
+    """The tier's coupon for this order unless one was already issued (a late parcel is
+    asked about again and again)."""
+    _use_shared_book()
+    store = shop.store()
+    if isinstance(store, SampleStore) and not store.coupons.first_for(order.order_id, tier):
+        return None
+    return offer_coupon(ctx, order, tier)

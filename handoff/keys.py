@@ -98,6 +98,11 @@ def coupon(code: str) -> str:
     return f"{PREFIX}:coupon:{code}"
 
 
+def coupon_issued(order_id: str, tier: str) -> str:
+    """String: set once a tier's coupon was issued for an order (one late-parcel code each)."""
+    return f"{PREFIX}:coupon:issued:{order_id}:{tier}"
+
+
 # --- after-sales events (handoff.cases.events): the bus the review loop ingests from ---
 EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" = JSON
 

@@ -115,11 +115,16 @@ class CouponBook(ABC):
     @abstractmethod
     def mark_redeemed(self, code: str, at: str) -> bool: ...
 
+    @abstractmethod
+    def first_for(self, order_id: str, tier: str) -> bool:
+        """True the first time only: one late-parcel coupon per order, however often asked."""
+
 
 class MemoryCouponBook(CouponBook):
     def __init__(self) -> None:
         self.coupons: dict[str, Coupon] = {}
         self.redeemed: dict[str, str] = {}
+        self.issued_for: set[tuple[str, str]] = set()
 
     def add(self, coupon: Coupon, ttl_s: int) -> None:
         self.coupons[coupon.code] = coupon
@@ -131,6 +136,12 @@ class MemoryCouponBook(CouponBook):
         if code in self.redeemed:
             return False
         self.redeemed[code] = at
+        return True
+
+    def first_for(self, order_id: str, tier: str) -> bool:
+        if (order_id, tier) in self.issued_for:
+            return False
+        self.issued_for.add((order_id, tier))
         return True
 
 

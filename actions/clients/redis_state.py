@@ -124,6 +124,10 @@ class RedisCouponBook(CouponBook):
     def mark_redeemed(self, code: str, at: str) -> bool:
         return bool(self.redis.hsetnx(keys.coupon(code), "redeemed_at", at))
 
+    def first_for(self, order_id: str, tier: str) -> bool:
+        key = keys.coupon_issued(order_id, tier)
+        return bool(self.redis.set(key, "1", nx=True, ex=365 * 86400))
+
 
 @lru_cache(maxsize=1)
 def state() -> ActionState:
