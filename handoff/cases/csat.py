@@ -64,6 +64,17 @@ def should_reopen(rating: int, comment: str, lang: str) -> bool:
     return rating <= LOW_RATING or comment_sentiment(comment, lang) <= threshold
 
 
+NOT_AN_ANSWER: Final = frozenset(
+    {None, "greet", "thank", "goodbye", "nlu_fallback", "human_handoff", "affirm", "deny"}
+)
+
+
+def bot_resolved(intent: str | None, previous: str | None, person_involved: bool) -> bool:
+    """The shopper thanked or said goodbye right after the bot answered a real question,
+    and no person took part."""
+    return intent in {"thank", "goodbye"} and previous not in NOT_AN_ANSWER and not person_involved
+
+
 def should_ask(mode: str, by_agent: bool) -> bool:
     """CSAT_MODE off: never; agent: after an agent closed the chat; all: also bot-resolved."""
     return mode == "all" or (mode == "agent" and by_agent)
@@ -90,6 +101,17 @@ class Csat:
         )
         await self.bus.emit(Event("csat_asked", conv_id, {"agent": agent}))
         return True
+
+    async def after_bot_turn(
+        self, conv_id: str, intent: str | None, previous: str | None, person_involved: bool
+    ) -> bool:
+        """CSAT_MODE all: ask once per conversation when the bot resolved it by itself."""
+        if self.mode != "all" or not bot_resolved(intent, previous, person_involved):
+            return False
+        if await self.redis.hget(keys.conversation(conv_id), "csat_asked_at"):
+            return False
+        await self.bus.emit(Event("bot_resolved", conv_id, {"intent": previous}))
+        return await self.ask(conv_id, None)
 
     async def answer(self, conv_id: str, rating: int, comment: str) -> dict[str, Any]:
         """Store one answer per ask; reopen for a lead when it is bad."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import language
 from handoff import events
+from handoff.cases.csat import Csat
 from handoff.conversations import rasa_turn
 from handoff.conversations import replies as replies_mod
 from handoff.conversations.model import Conversation, Mode
@@ -52,8 +53,10 @@ class Conversations:
         rasa: RasaClient,
         translator: Translator | None = None,
         handoff: HandoffStore | None = None,
+        csat: Csat | None = None,
     ) -> None:
         self.store = store
+        self.csat = csat  # asks "How did we do?" after a bot-resolved chat (CSAT_MODE all)
         self.rasa = rasa
         self.translator = translator or NoTranslator()
         self.handoff = handoff or HandoffStore(store.redis)
@@ -269,6 +272,9 @@ class Conversations:
         )
         if mode == Mode.QUEUED:
             await self.store.publish(conv_id, events.MODE, mode=Mode.QUEUED.value, agent_name=None)
+        elif self.csat is not None:
+            person = conv.queued_at is not None or conv.claimed_at is not None
+            await self.csat.after_bot_turn(conv_id, intent, conv.last_intent, person)
         try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
             await self.inbox.consider(
                 conv_id=conv_id,

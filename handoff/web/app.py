@@ -71,8 +71,9 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             session, settings.rasa_url, settings.action_server_url, settings.rasa_timeout_s
         )
         app[K.TRANSLATOR] = build_translator(settings, app[K.REDIS])
+        app[K.CSAT] = Csat(app[K.REDIS], app[K.HANDOFF], settings.csat_mode)
         app[K.CONVERSATIONS] = Conversations(
-            app[K.STORE], app[K.RASA], app[K.TRANSLATOR], app[K.HANDOFF]
+            app[K.STORE], app[K.RASA], app[K.TRANSLATOR], app[K.HANDOFF], csat=app[K.CSAT]
         )
         app[K.DESK] = Desk(
             app[K.REDIS],
@@ -83,9 +84,8 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             app[K.TRANSLATOR],
             app[K.SOCKETS],
             settings.max_text_chars,
-            csat=Csat(app[K.REDIS], app[K.HANDOFF], settings.csat_mode),
+            csat=app[K.CSAT],
         )
-        app[K.CSAT] = app[K.DESK].csat
         yield
         await session.close()
 

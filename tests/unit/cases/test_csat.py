@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from handoff import keys
-from handoff.cases.csat import Csat, check_answer, should_ask, should_reopen
+from handoff.cases.csat import Csat, bot_resolved, check_answer, should_ask, should_reopen
 from handoff.cases.events import Event
 from handoff.errors import Conflict, InputError, NotFound
 from handoff.routing.queue import HandoffStore
@@ -87,3 +87,23 @@ async def test_good_answer_stays_closed(aio: Redis) -> None:
     assert await csat.ask("c2", None)  # mode all: bot-resolved chats are asked too
     assert (await csat.answer("c2", 5, "Parfait, merci beaucoup"))["reopened"] is False
     assert await aio.zscore(keys.QUEUE, "c2") is None
+
+
+def test_bot_resolved_rule() -> None:
+    assert bot_resolved("thank", "track_order", person_involved=False)
+    assert bot_resolved("goodbye", "refund_status", person_involved=False)
+    assert not bot_resolved("thank", "greet", person_involved=False)  # nothing answered yet
+    assert not bot_resolved("thank", "track_order", person_involved=True)  # an agent helped
+    assert not bot_resolved("track_order", "track_order", person_involved=False)
+
+
+async def test_bot_resolved_chat_asked_once_only_in_mode_all(aio: Redis) -> None:
+    await aio.hset(keys.conversation("c1"), mapping={"mode": "bot", "language": "de"})
+    agent_only = Csat(aio, HandoffStore(aio), "agent")
+    assert not await agent_only.after_bot_turn("c1", "thank", "track_order", False)
+    every = Csat(aio, HandoffStore(aio), "all")
+    assert await every.after_bot_turn("c1", "thank", "track_order", False)
+    assert not await every.after_bot_turn("c1", "goodbye", "track_order", False)  # once
+    events = _kinds(await aio.xrange(keys.EVENTS_STREAM))
+    assert [e.kind for e in events] == ["bot_resolved", "csat_asked"]
+    assert events[1].data == {"agent": None}
