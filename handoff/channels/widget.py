@@ -60,6 +60,9 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
         )
         for entry in await store.history(conv_id, after):
             await ws.send_json({"type": events.ENTRY, "entry": entry})
+        if meta.get("csat_asked_at") and not meta.get("csat_answered_at"):
+            # asked while this shopper was away: the question waits for their next visit
+            await ws.send_json({"type": events.CSAT, "conversation_id": conv_id})
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue

@@ -58,6 +58,15 @@ def test_close_asks_csat_and_a_low_rating_reopens_for_a_lead(stack: Any) -> None
             assert closed["type"] == "ok", closed
             prompt = await shopper.expect(lambda m: m["type"] == "csat")
             assert prompt["conversation_id"] == conv_id
+            # a shopper who comes back before answering is asked on the next visit
+            again = Shopper(
+                await s.ws_connect(
+                    base.replace("http", "ws", 1) + f"/ws/shopper?conversation_id={conv_id}"
+                )
+            )
+            await again.expect(lambda m: m["type"] == "csat")
+            assert again.ws is not None
+            await again.ws.close()
             async with s.post(f"{base}/api/conversations/{conv_id}/csat", json={"rating": 9}) as r:
                 assert r.status == 400
             async with s.post(

@@ -398,6 +398,7 @@
     timer = setTimeout(connect, delay);
   }
   function showCsat() {
+    if (!csat.hidden) return; // a reconnect asks again: keep what the shopper chose
     csatRating = 0;
     csatComment.value = "";
     csatSend.disabled = true;
