@@ -1,5 +1,9 @@
 """What every action shares: the conversation context, copy in the shopper's language, and
-the order-ownership check that gates order details."""
+the order-ownership check that gates order details.
+
+Over 300 lines: the ownership check (proof, email-channel rule, verification limits) stays
+beside the context it reads, so every action gates order data the same way.
+"""
 
 from __future__ import annotations
 

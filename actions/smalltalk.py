@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Ctx, awaiting_free_text
 from actions.clients import redis_state, shop
+from actions.coupons import offer_coupon, tier_for_remedy
 from actions.handoff import hand_over
 from actions.problems import remedy_params
 from handoff.cases.schema import Case
@@ -109,6 +110,7 @@ def accept(ctx: Ctx, offer: dict[str, Any]) -> None:
         # through t(): none of remedy_params' fields can be taken for say()'s `buttons`
         params = remedy_params(ctx, order, option, offer)
         ctx.say_text(ctx.t(f"remedy_done_{option}", case_id=case_id, **params))
+        offer_coupon(ctx, order, tier_for_remedy(option))
     elif kind == "express":
         ctx.say(
             "express_done",

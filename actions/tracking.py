@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from actions.base import Ctx, FeatureAction, items_phrase, register
 from actions.clients import shop
+from actions.coupons import offer_once
 from actions.dates import answer_date_question
 from shop.catalog import BY_SKU
 from shop.models import Order
 from shop.tracking import TrackingAssessment, assess
+
+LATE_STATES = frozenset({"late", "stalled"})  # these get a recovery coupon (once per order)
 
 
 def days(value: float) -> int:
@@ -94,6 +97,8 @@ def answer_tracking(ctx: Ctx, order: Order) -> None:
         return
     # facts are template fields only: through t() none can be taken for say()'s `buttons`
     ctx.say_text(ctx.t(f"track_{a.state}", **facts))
+    if a.state in LATE_STATES:  # sorry for the wait: a coupon for the next order, once
+        offer_once(ctx, order, "late_parcel")
     if policy.progress_updates and a.state in {"in_transit", "late", "stalled", "customs_hold"}:
         ctx.say("progress_updates")
 

@@ -24,8 +24,10 @@ HELLO: Final = "hello"
 ENTRY: Final = "entry"
 STATE: Final = "state"  # the server's answer to one shopper message
 ERROR: Final = "error"
-SHOPPER_SERVER_TYPES: Final = (HELLO, ENTRY, TYPING, MODE, STATE, ERROR)
-SHOPPER_CLIENT_TYPES: Final = (SHOPPER_MESSAGE,)
+CSAT: Final = "csat"  # "How did we do?": ask the shopper once after a resolution
+SHOPPER_SERVER_TYPES: Final = (HELLO, ENTRY, TYPING, MODE, STATE, ERROR, CSAT)
+SHOPPER_CSAT: Final = "csat"  # client -> server: {"type": "csat", "rating": 1-5, "comment"?}
+SHOPPER_CLIENT_TYPES: Final = (SHOPPER_MESSAGE, SHOPPER_CSAT)
 
 # ---- agent socket (console): 12 operations in, 9 message types out ---------------------
 OP_STATUS: Final = "status"

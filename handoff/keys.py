@@ -92,6 +92,17 @@ def case(case_id: str) -> str:
     return f"{PREFIX}:case:{case_id}"
 
 
+# --- recovery coupons (shop.coupons, kept by actions/clients/redis_state.RedisCouponBook) ---
+def coupon(code: str) -> str:
+    """Hash: one recovery coupon (fields of shop.coupons.Coupon, plus redeemed_at once used)."""
+    return f"{PREFIX}:coupon:{code}"
+
+
+def coupon_issued(order_id: str, tier: str) -> str:
+    """String: set once a tier's coupon was issued for an order (one late-parcel code each)."""
+    return f"{PREFIX}:coupon:issued:{order_id}:{tier}"
+
+
 # --- after-sales events (handoff.cases.events): the bus the review loop ingests from ---
 EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" = JSON
 

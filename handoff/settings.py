@@ -57,6 +57,7 @@ class Settings:
     email_domain: str = "shop.example"
     email_max_bytes: int = 15_000_000  # one inbound message
     email_max_attachment_bytes: int = 5_000_000  # one attachment kept for the agent
+    csat_mode: str = "agent"  # CSAT_MODE: off | agent (after agent chats) | all
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -102,4 +103,5 @@ class Settings:
             email_domain=e.get("EMAIL_DOMAIN", cls.email_domain).lower(),
             email_max_bytes=int(e.get("EMAIL_MAX_BYTES", "15000000")),
             email_max_attachment_bytes=int(e.get("EMAIL_MAX_ATTACHMENT_BYTES", "5000000")),
+            csat_mode=e.get("CSAT_MODE", "agent").strip().lower(),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ class Policies:
     countries: dict[str, CountryPolicy]
     compensation: CompensationRules
     fx_per_usd: dict[str, float]
+    # recovery coupon rules per tier, and per-country overrides (shop.coupons reads them)
+    coupon_tiers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    coupon_overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def country(self, code: str) -> CountryPolicy:
         try:
@@ -92,6 +95,12 @@ def parse_policies(doc: dict[str, Any]) -> Policies:
             reship_issue_types=tuple(comp["reship_issue_types"]),
         ),
         fx_per_usd={k: float(v) for k, v in doc["fx_per_usd"].items()},
+        coupon_tiers=dict(comp.get("recovery_coupon") or {}),
+        coupon_overrides={
+            c: dict(raw["recovery_coupon"])
+            for c, raw in doc["countries"].items()
+            if raw.get("recovery_coupon")
+        },
     )
 
 

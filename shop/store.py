@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from shop import coupons
 from shop.catalog import BY_SKU, PRODUCTS
 from shop.models import Customer, Order, OrderLine, Product, Refund, Shipment, ShipmentEvent
 from shop.policy import Policies, load_policies
@@ -45,6 +46,16 @@ class ShopStore(ABC):
 
     @abstractmethod
     def all_orders(self) -> list[Order]: ...
+
+    @abstractmethod
+    def create_coupon(self, order: Order, tier: str) -> coupons.Coupon:
+        """A new single-use recovery code for the order's shopper (rule: policies.yml)."""
+
+    @abstractmethod
+    def redeem_coupon(
+        self, code: str, order_total: float, currency: str, at: datetime | None = None
+    ) -> coupons.Coupon:
+        """Use a code on an order, once; raises coupons.CouponError when it cannot be."""
 
     def verify(self, order_id: str, email: str) -> Order | None:
         """The order when `email` is the order's email; None otherwise (no hint which part)."""
@@ -169,6 +180,7 @@ class SampleStore(ShopStore):
         self._orders = {o["order_id"]: _order(o, shift) for o in data["orders"]}
         self.scenarios = {o["order_id"]: o.get("scenario", "") for o in data["orders"]}
         self._by_email: dict[str, list[Order]] = {}
+        self.coupons: coupons.CouponBook = coupons.MemoryCouponBook()  # mutable state
         for order in self._orders.values():
             self._by_email.setdefault(order.email.lower(), []).append(order)
 
@@ -187,6 +199,15 @@ class SampleStore(ShopStore):
 
     def all_orders(self) -> list[Order]:
         return list(self._orders.values())
+
+    def create_coupon(self, order: Order, tier: str) -> coupons.Coupon:
+        return coupons.issue(self.coupons, self.policies, order, tier, datetime.now(timezone.utc))
+
+    def redeem_coupon(
+        self, code: str, order_total: float, currency: str, at: datetime | None = None
+    ) -> coupons.Coupon:
+        when = at or datetime.now(timezone.utc)
+        return coupons.redeem(self.coupons, code, order_total, currency, when)
 
 
 def default_store_path() -> Path:

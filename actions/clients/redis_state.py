@@ -18,6 +18,7 @@ from typing import Any
 from handoff import keys
 from handoff.cases.schema import Case, case_id_for, encode
 from handoff.cases.writer import SyncCaseWriter
+from shop.coupons import Coupon, CouponBook
 
 # Verification failures are counted in sliding windows per scope kind: the attacker's own
 # scopes (this conversation, this client address) lock; the global scopes (one order
@@ -142,6 +143,36 @@ class RedisState(ActionState):
 
     def clear_failures(self, scope: str) -> None:
         self.redis.delete(scope_key(scope))
+
+
+class RedisCouponBook(CouponBook):
+    """The sample store's recovery codes in Redis: every action server sees the same codes,
+    and HSETNX on `redeemed_at` makes a code usable once however many redeem at once."""
+
+    def __init__(self, client: Any) -> None:
+        self.redis = client
+
+    def add(self, coupon: Coupon, ttl_s: int) -> None:
+        key = keys.coupon(coupon.code)
+        fields = {k: str(v) for k, v in coupon.as_dict().items()}
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields)
+        pipe.expire(key, ttl_s)
+        pipe.execute()
+
+    def get(self, code: str) -> Coupon | None:
+        raw = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in self.redis.hgetall(keys.coupon(code)).items()
+        }
+        return Coupon.from_dict(raw) if raw else None
+
+    def mark_redeemed(self, code: str, at: str) -> bool:
+        return bool(self.redis.hsetnx(keys.coupon(code), "redeemed_at", at))
+
+    def first_for(self, order_id: str, tier: str) -> bool:
+        key = keys.coupon_issued(order_id, tier)
+        return bool(self.redis.set(key, "1", nx=True, ex=365 * 86400))
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 from redis.exceptions import RedisError
 
 from handoff import events
+from handoff.cases.csat import check_answer
 from handoff.channels.base import Audience
 from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import DomainError, Forbidden, InputError
@@ -88,6 +89,9 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
         )
         for entry in await store.history(conv_id, after):
             await sink.send({"type": events.ENTRY, "entry": entry})
+        if meta.get("csat_asked_at") and not meta.get("csat_answered_at"):
+            # asked while this shopper was away: the question waits for their next visit
+            await sink.send({"type": events.CSAT, "conversation_id": conv_id})
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
@@ -103,6 +107,13 @@ async def handle_socket_message(
     body: Any = None
     try:
         body = json.loads(data)
+        if isinstance(body, dict) and body.get("type") == events.SHOPPER_CSAT:
+            rating, comment = check_answer(body)
+            result = await request.app[K.CSAT].answer(conv_id, rating, comment)
+            await ws.send(
+                {"type": events.CSAT, "answered": True, "reopened": bool(result.get("reopened"))}
+            )
+            return
         if not isinstance(body, dict) or body.get("type") != events.SHOPPER_MESSAGE:
             raise InputError(400, "bad_message", 'send {"type": "message", "text": ...}')
         text = clean_text(body.get("text"), request.app[K.SETTINGS].max_text_chars)

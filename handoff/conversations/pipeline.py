@@ -4,6 +4,10 @@ While the bot owns a chat, the message goes to Rasa and the reply back; every me
 scored, and an escalation puts the chat in the human queue with an honest notice (position
 and expected wait, or an email answer outside chat hours). While the chat is queued or an
 agent owns it the bot stays silent: the message is only stored, published and scored.
+
+Over 300 lines: one message's whole path (store, bot or person, escalation, the review
+loop's events, CSAT after a bot resolution) in one reading order; the bot turn itself is in
+`rasa_turn`, the reply texts in `replies`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from bot import language
 from handoff import events
+from handoff.cases.csat import Csat
 from handoff.cases.events import EventBus
 from handoff.conversations import rasa_turn
 from handoff.conversations import replies as replies_mod
@@ -53,8 +58,10 @@ class Conversations:
         rasa: RasaClient,
         translator: Translator | None = None,
         handoff: HandoffStore | None = None,
+        csat: Csat | None = None,
     ) -> None:
         self.store = store
+        self.csat = csat  # asks "How did we do?" after a bot-resolved chat (CSAT_MODE all)
         self.rasa = rasa
         self.translator = translator or NoTranslator()
         self.handoff = handoff or HandoffStore(store.redis)
@@ -290,6 +297,9 @@ class Conversations:
         )
         if mode == Mode.QUEUED:
             await self.store.publish(conv_id, events.MODE, mode=Mode.QUEUED.value, agent_name=None)
+        elif self.csat is not None:
+            person = conv.queued_at is not None or conv.claimed_at is not None
+            await self.csat.after_bot_turn(conv_id, intent, conv.last_intent, person)
         try:  # trainer review inbox (unsure, fallback, escalated); must never break a chat
             await self.inbox.consider(
                 conv_id=conv_id,

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from bot import copy, language
 from handoff import events
 from handoff.accounts.store import Account, AccountStore
+from handoff.cases.csat import Csat
 from handoff.cases.events import EventBus
 from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
@@ -59,6 +60,7 @@ class Desk:
         translator: Translator,
         hub: SocketHub,
         max_text_chars: int = 5000,
+        csat: Csat | None = None,
     ) -> None:
         self.redis = redis
         self.store = store
@@ -70,6 +72,7 @@ class Desk:
         self.max_text_chars = max_text_chars
         self.cases = CaseWriter(redis)
         self.facts = EventBus(redis)  # the review loop's event stream
+        self.csat = csat or Csat(redis, handoff)
         self.connections: dict[str, set[AgentConnection]] = defaultdict(set)
         self._refresh_pending = False
         hub.queue_listeners.append(self.on_queue_changed)
@@ -195,6 +198,9 @@ class Desk:
                         "queued_at",
                         "sla_due",
                         "last_intent",
+                        "csat_rating",
+                        "csat_comment",
+                        "csat_agent",
                     )
                 },
                 "reasons": escalation.get("reasons", []),
@@ -345,6 +351,7 @@ class Desk:
         )  # fmt: skip
         await self.notice(conv_id, "chat_closed", agent=conn.account.name)
         await self.store.publish(conv_id, events.MODE, mode="bot", agent_name=None)
+        await self.csat.ask(conv_id, conn.account.login)
         self.close_view(conn, conv_id)
         return case_id
 

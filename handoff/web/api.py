@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot import entities, language
 from handoff.accounts import auth
+from handoff.cases.csat import check_answer
 from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import Forbidden, InputError, NotFound, Unavailable
 from handoff.escalation import score as scoring
@@ -59,6 +60,14 @@ async def get_conversation(request: web.Request) -> web.Response:
             "transcript": await store.history(conv_id, after),
         }
     )
+
+
+async def post_csat(request: web.Request) -> web.Response:
+    conv_id = check_conversation_id(request.match_info["conversation_id"])
+    rating, comment = check_answer(await read_json(request))
+    if await request.app[K.STORE].exists(conv_id):  # the shopper's own chat only
+        await request.app[K.STORE].open_for_shopper(conv_id, presented_token(request))
+    return web.json_response(await request.app[K.CSAT].answer(conv_id, rating, comment))
 
 
 async def analyze(request: web.Request) -> web.Response:
@@ -125,6 +134,7 @@ async def agent_queue(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/conversations/{conversation_id}/messages", post_message)
     app.router.add_get("/api/conversations/{conversation_id}", get_conversation)
+    app.router.add_post("/api/conversations/{conversation_id}/csat", post_csat)
     app.router.add_post("/api/analyze", analyze)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/agent/queue", agent_queue)

@@ -19,6 +19,7 @@ from bot import entities, language
 from handoff import logs
 from handoff.accounts import auth
 from handoff.accounts.store import AccountStore
+from handoff.cases.csat import Csat
 from handoff.channels.base import Channel
 from handoff.channels.email.channel import EmailChannel
 from handoff.channels.hub import SocketHub
@@ -80,8 +81,9 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             settings.rasa_token,
         )
         app[K.TRANSLATOR] = build_translator(settings, app[K.REDIS])
+        app[K.CSAT] = Csat(app[K.REDIS], app[K.HANDOFF], settings.csat_mode)
         app[K.CONVERSATIONS] = Conversations(
-            app[K.STORE], app[K.RASA], app[K.TRANSLATOR], app[K.HANDOFF]
+            app[K.STORE], app[K.RASA], app[K.TRANSLATOR], app[K.HANDOFF], csat=app[K.CSAT]
         )
         app[K.DESK] = Desk(
             app[K.REDIS],
@@ -92,6 +94,7 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             app[K.TRANSLATOR],
             app[K.SOCKETS],
             settings.max_text_chars,
+            csat=app[K.CSAT],
         )
         yield
         await session.close()

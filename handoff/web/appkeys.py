@@ -12,6 +12,7 @@ from handoff.settings import Settings
 
 if TYPE_CHECKING:
     from handoff.accounts.store import AccountStore
+    from handoff.cases.csat import Csat
     from handoff.channels.hub import SocketHub
     from handoff.conversations.pipeline import Conversations
     from handoff.conversations.store import ConversationStore
@@ -33,3 +34,4 @@ ACCOUNTS: web.AppKey[AccountStore] = web.AppKey("accounts")
 HANDOFF: web.AppKey[HandoffStore] = web.AppKey("handoff")
 DESK: web.AppKey[Desk] = web.AppKey("desk")
 TRAINER: web.AppKey[Trainer] = web.AppKey("trainer")
+CSAT: web.AppKey[Csat] = web.AppKey("csat")

@@ -17,16 +17,16 @@
   // They stay in widget.js rather than a .json file: the widget is one request, with no
   // cross-origin fetch (which would need CORS) from the shop's page.
   var UI = /* widget-strings:begin */ {
-    "en": { "title": "Chat with us", "hi": "Hi! Ask me about your order, delivery, sizes or returns.", "placeholder": "Type your message…", "send": "Send", "human": "Talk to a person", "bot": "Virtual assistant", "queued": "Waiting for a team member…", "joined": "{name} joined the chat", "left": "{name} left the chat", "agent": "A team member", "reconnecting": "Reconnecting…", "close": "Close chat", "typing": "{name} is typing…", "unread": "{n} unread", "you": "You", "sending": "Sending…", "failed": "Not sent. Please try again." },
-    "es": { "title": "Chatea con nosotros", "hi": "¡Hola! Pregúntame por tu pedido, el envío, las tallas o las devoluciones.", "placeholder": "Escribe tu mensaje…", "send": "Enviar", "human": "Hablar con una persona", "bot": "Asistente virtual", "queued": "Esperando a alguien del equipo…", "joined": "{name} se ha unido al chat", "left": "{name} ha salido del chat", "agent": "Alguien del equipo", "reconnecting": "Reconectando…", "close": "Cerrar chat", "typing": "{name} está escribiendo…", "unread": "{n} sin leer", "you": "Tú", "sending": "Enviando…", "failed": "No se ha enviado. Inténtalo de nuevo." },
-    "fr": { "title": "Discutons", "hi": "Bonjour ! Posez-moi vos questions sur votre commande, la livraison, les tailles ou les retours.", "placeholder": "Écrivez votre message…", "send": "Envoyer", "human": "Parler à une personne", "bot": "Assistant virtuel", "queued": "En attente d'un membre de l'équipe…", "joined": "{name} a rejoint la conversation", "left": "{name} a quitté la conversation", "agent": "Un membre de l'équipe", "reconnecting": "Reconnexion…", "close": "Fermer le chat", "typing": "{name} écrit…", "unread": "{n} non lu(s)", "you": "Vous", "sending": "Envoi…", "failed": "Non envoyé. Veuillez réessayer." },
-    "de": { "title": "Chatten Sie mit uns", "hi": "Hallo! Fragen Sie mich zu Ihrer Bestellung, zur Lieferung, zu Größen oder Rücksendungen.", "placeholder": "Ihre Nachricht …", "send": "Senden", "human": "Mit einer Person sprechen", "bot": "Virtueller Assistent", "queued": "Gleich ist jemand aus unserem Team für Sie da …", "joined": "{name} ist dem Chat beigetreten", "left": "{name} hat den Chat verlassen", "agent": "Jemand aus dem Team", "reconnecting": "Verbindung wird wiederhergestellt …", "close": "Chat schließen", "typing": "{name} schreibt …", "unread": "{n} ungelesen", "you": "Sie", "sending": "Wird gesendet …", "failed": "Nicht gesendet. Bitte versuchen Sie es erneut." },
-    "it": { "title": "Scrivici", "hi": "Ciao! Chiedimi del tuo ordine, della consegna, delle taglie o dei resi.", "placeholder": "Scrivi un messaggio…", "send": "Invia", "human": "Parla con una persona", "bot": "Assistente virtuale", "queued": "In attesa di un operatore…", "joined": "{name} è ora in chat", "left": "{name} ha lasciato la chat", "agent": "Un operatore", "reconnecting": "Riconnessione…", "close": "Chiudi la chat", "typing": "{name} sta scrivendo…", "unread": "{n} da leggere", "you": "Tu", "sending": "Invio…", "failed": "Messaggio non inviato. Riprova." },
-    "pt": { "title": "Fale conosco", "hi": "Olá! Pergunte sobre o seu pedido, a entrega, os tamanhos ou as devoluções.", "placeholder": "Digite sua mensagem…", "send": "Enviar", "human": "Falar com uma pessoa", "bot": "Assistente virtual", "queued": "Aguardando um atendente…", "joined": "{name} entrou no chat", "left": "{name} saiu do chat", "agent": "Um atendente", "reconnecting": "Reconectando…", "close": "Fechar o chat", "typing": "{name} está digitando…", "unread": "{n} não lidas", "you": "Você", "sending": "Enviando…", "failed": "Mensagem não enviada. Tente novamente." },
-    "ar": { "title": "تحدث معنا", "hi": "مرحبًا! اسألني عن طلبك أو التوصيل أو المقاسات أو الإرجاع.", "placeholder": "اكتب رسالتك…", "send": "إرسال", "human": "التحدث مع موظف", "bot": "المساعد الافتراضي", "queued": "بانتظار أحد أعضاء الفريق…", "joined": "انضم {name} إلى المحادثة", "left": "غادر {name} المحادثة", "agent": "أحد أعضاء الفريق", "reconnecting": "جارٍ إعادة الاتصال…", "close": "إغلاق المحادثة", "typing": "{name} يكتب…", "unread": "{n} غير مقروءة", "you": "أنت", "sending": "جارٍ الإرسال…", "failed": "لم تُرسل الرسالة. يُرجى المحاولة مرة أخرى." },
-    "ja": { "title": "チャットでお問い合わせ", "hi": "こんにちは。ご注文、配送、サイズ、返品についてお気軽にお尋ねください。", "placeholder": "メッセージを入力…", "send": "送信", "human": "担当者と話す", "bot": "バーチャルアシスタント", "queued": "担当者におつなぎしています…", "joined": "{name}がチャットに参加しました", "left": "{name}がチャットから退出しました", "agent": "担当者", "reconnecting": "再接続しています…", "close": "チャットを閉じる", "typing": "{name}が入力中…", "unread": "未読{n}件", "you": "あなた", "sending": "送信中…", "failed": "送信できませんでした。もう一度お試しください。" },
-    "vi": { "title": "Trò chuyện với chúng tôi", "hi": "Xin chào! Hãy hỏi tôi về đơn hàng, giao hàng, kích cỡ hoặc đổi trả.", "placeholder": "Nhập tin nhắn…", "send": "Gửi", "human": "Nói chuyện với nhân viên", "bot": "Trợ lý ảo", "queued": "Đang chờ nhân viên hỗ trợ…", "joined": "{name} đã tham gia cuộc trò chuyện", "left": "{name} đã rời cuộc trò chuyện", "agent": "Nhân viên hỗ trợ", "reconnecting": "Đang kết nối lại…", "close": "Đóng cửa sổ chat", "typing": "{name} đang nhập…", "unread": "{n} tin chưa đọc", "you": "Bạn", "sending": "Đang gửi…", "failed": "Chưa gửi được. Vui lòng thử lại." },
-    "th": { "title": "แชทกับเรา", "hi": "สวัสดี สอบถามเรื่องคำสั่งซื้อ การจัดส่ง ขนาด หรือการคืนสินค้าได้เลย", "placeholder": "พิมพ์ข้อความ…", "send": "ส่ง", "human": "คุยกับเจ้าหน้าที่", "bot": "ผู้ช่วยอัตโนมัติ", "queued": "กำลังรอเจ้าหน้าที่…", "joined": "{name} เข้าร่วมแชทแล้ว", "left": "{name} ออกจากแชทแล้ว", "agent": "เจ้าหน้าที่", "reconnecting": "กำลังเชื่อมต่อใหม่…", "close": "ปิดแชท", "typing": "{name} กำลังพิมพ์…", "unread": "ยังไม่ได้อ่าน {n} ข้อความ", "you": "คุณ", "sending": "กำลังส่ง…", "failed": "ส่งไม่สำเร็จ โปรดลองอีกครั้ง" }
+    "en": { "title": "Chat with us", "hi": "Hi! Ask me about your order, delivery, sizes or returns.", "placeholder": "Type your message…", "send": "Send", "human": "Talk to a person", "bot": "Virtual assistant", "queued": "Waiting for a team member…", "joined": "{name} joined the chat", "left": "{name} left the chat", "agent": "A team member", "reconnecting": "Reconnecting…", "close": "Close chat", "typing": "{name} is typing…", "unread": "{n} unread", "you": "You", "sending": "Sending…", "failed": "Not sent. Please try again.", "csat_q": "How did we do?", "csat_comment": "Would you like to add anything? (optional)", "csat_send": "Send rating", "csat_thanks": "Thank you for your feedback.", "csat_star": "{n} out of 5" },
+    "es": { "title": "Chatea con nosotros", "hi": "¡Hola! Pregúntame por tu pedido, el envío, las tallas o las devoluciones.", "placeholder": "Escribe tu mensaje…", "send": "Enviar", "human": "Hablar con una persona", "bot": "Asistente virtual", "queued": "Esperando a alguien del equipo…", "joined": "{name} se ha unido al chat", "left": "{name} ha salido del chat", "agent": "Alguien del equipo", "reconnecting": "Reconectando…", "close": "Cerrar chat", "typing": "{name} está escribiendo…", "unread": "{n} sin leer", "you": "Tú", "sending": "Enviando…", "failed": "No se ha enviado. Inténtalo de nuevo.", "csat_q": "¿Cómo valora nuestra atención?", "csat_comment": "¿Desea añadir algún comentario? (opcional)", "csat_send": "Enviar valoración", "csat_thanks": "Muchas gracias por su valoración.", "csat_star": "{n} de 5" },
+    "fr": { "title": "Discutons", "hi": "Bonjour ! Posez-moi vos questions sur votre commande, la livraison, les tailles ou les retours.", "placeholder": "Écrivez votre message…", "send": "Envoyer", "human": "Parler à une personne", "bot": "Assistant virtuel", "queued": "En attente d'un membre de l'équipe…", "joined": "{name} a rejoint la conversation", "left": "{name} a quitté la conversation", "agent": "Un membre de l'équipe", "reconnecting": "Reconnexion…", "close": "Fermer le chat", "typing": "{name} écrit…", "unread": "{n} non lu(s)", "you": "Vous", "sending": "Envoi…", "failed": "Non envoyé. Veuillez réessayer.", "csat_q": "Êtes-vous satisfait de notre aide ?", "csat_comment": "Souhaitez-vous ajouter un commentaire ? (facultatif)", "csat_send": "Envoyer mon avis", "csat_thanks": "Merci beaucoup pour votre avis.", "csat_star": "{n} sur 5" },
+    "de": { "title": "Chatten Sie mit uns", "hi": "Hallo! Fragen Sie mich zu Ihrer Bestellung, zur Lieferung, zu Größen oder Rücksendungen.", "placeholder": "Ihre Nachricht …", "send": "Senden", "human": "Mit einer Person sprechen", "bot": "Virtueller Assistent", "queued": "Gleich ist jemand aus unserem Team für Sie da …", "joined": "{name} ist dem Chat beigetreten", "left": "{name} hat den Chat verlassen", "agent": "Jemand aus dem Team", "reconnecting": "Verbindung wird wiederhergestellt …", "close": "Chat schließen", "typing": "{name} schreibt …", "unread": "{n} ungelesen", "you": "Sie", "sending": "Wird gesendet …", "failed": "Nicht gesendet. Bitte versuchen Sie es erneut.", "csat_q": "Wie zufrieden waren Sie mit unserer Hilfe?", "csat_comment": "Möchten Sie noch etwas ergänzen? (optional)", "csat_send": "Bewertung senden", "csat_thanks": "Vielen Dank für Ihre Rückmeldung.", "csat_star": "{n} von 5" },
+    "it": { "title": "Scrivici", "hi": "Ciao! Chiedimi del tuo ordine, della consegna, delle taglie o dei resi.", "placeholder": "Scrivi un messaggio…", "send": "Invia", "human": "Parla con una persona", "bot": "Assistente virtuale", "queued": "In attesa di un operatore…", "joined": "{name} è ora in chat", "left": "{name} ha lasciato la chat", "agent": "Un operatore", "reconnecting": "Riconnessione…", "close": "Chiudi la chat", "typing": "{name} sta scrivendo…", "unread": "{n} da leggere", "you": "Tu", "sending": "Invio…", "failed": "Messaggio non inviato. Riprova.", "csat_q": "Come valuta il nostro servizio?", "csat_comment": "Desidera aggiungere un commento? (facoltativo)", "csat_send": "Invia la valutazione", "csat_thanks": "Grazie per il Suo riscontro.", "csat_star": "{n} su 5" },
+    "pt": { "title": "Fale conosco", "hi": "Olá! Pergunte sobre o seu pedido, a entrega, os tamanhos ou as devoluções.", "placeholder": "Digite sua mensagem…", "send": "Enviar", "human": "Falar com uma pessoa", "bot": "Assistente virtual", "queued": "Aguardando um atendente…", "joined": "{name} entrou no chat", "left": "{name} saiu do chat", "agent": "Um atendente", "reconnecting": "Reconectando…", "close": "Fechar o chat", "typing": "{name} está digitando…", "unread": "{n} não lidas", "you": "Você", "sending": "Enviando…", "failed": "Mensagem não enviada. Tente novamente.", "csat_q": "Como você avalia o nosso atendimento?", "csat_comment": "Deseja deixar um comentário? (opcional)", "csat_send": "Enviar avaliação", "csat_thanks": "Muito obrigado pela sua avaliação.", "csat_star": "{n} de 5" },
+    "ar": { "title": "تحدث معنا", "hi": "مرحبًا! اسألني عن طلبك أو التوصيل أو المقاسات أو الإرجاع.", "placeholder": "اكتب رسالتك…", "send": "إرسال", "human": "التحدث مع موظف", "bot": "المساعد الافتراضي", "queued": "بانتظار أحد أعضاء الفريق…", "joined": "انضم {name} إلى المحادثة", "left": "غادر {name} المحادثة", "agent": "أحد أعضاء الفريق", "reconnecting": "جارٍ إعادة الاتصال…", "close": "إغلاق المحادثة", "typing": "{name} يكتب…", "unread": "{n} غير مقروءة", "you": "أنت", "sending": "جارٍ الإرسال…", "failed": "لم تُرسل الرسالة. يُرجى المحاولة مرة أخرى.", "csat_q": "ما تقييمكم لخدمتنا؟", "csat_comment": "هل تودّون إضافة تعليق؟ (اختياري)", "csat_send": "إرسال التقييم", "csat_thanks": "شكرًا جزيلًا على ملاحظاتكم.", "csat_star": "{n} من 5" },
+    "ja": { "title": "チャットでお問い合わせ", "hi": "こんにちは。ご注文、配送、サイズ、返品についてお気軽にお尋ねください。", "placeholder": "メッセージを入力…", "send": "送信", "human": "担当者と話す", "bot": "バーチャルアシスタント", "queued": "担当者におつなぎしています…", "joined": "{name}がチャットに参加しました", "left": "{name}がチャットから退出しました", "agent": "担当者", "reconnecting": "再接続しています…", "close": "チャットを閉じる", "typing": "{name}が入力中…", "unread": "未読{n}件", "you": "あなた", "sending": "送信中…", "failed": "送信できませんでした。もう一度お試しください。", "csat_q": "今回の対応はいかがでしたか？", "csat_comment": "ご意見がございましたらご記入ください（任意）", "csat_send": "評価を送信", "csat_thanks": "ご意見をお寄せいただき、誠にありがとうございます。", "csat_star": "5段階中{n}" },
+    "vi": { "title": "Trò chuyện với chúng tôi", "hi": "Xin chào! Hãy hỏi tôi về đơn hàng, giao hàng, kích cỡ hoặc đổi trả.", "placeholder": "Nhập tin nhắn…", "send": "Gửi", "human": "Nói chuyện với nhân viên", "bot": "Trợ lý ảo", "queued": "Đang chờ nhân viên hỗ trợ…", "joined": "{name} đã tham gia cuộc trò chuyện", "left": "{name} đã rời cuộc trò chuyện", "agent": "Nhân viên hỗ trợ", "reconnecting": "Đang kết nối lại…", "close": "Đóng cửa sổ chat", "typing": "{name} đang nhập…", "unread": "{n} tin chưa đọc", "you": "Bạn", "sending": "Đang gửi…", "failed": "Chưa gửi được. Vui lòng thử lại.", "csat_q": "Quý khách đánh giá thế nào về sự hỗ trợ của chúng tôi?", "csat_comment": "Quý khách có muốn góp ý thêm không? (không bắt buộc)", "csat_send": "Gửi đánh giá", "csat_thanks": "Xin cảm ơn Quý khách đã góp ý.", "csat_star": "{n} trên 5" },
+    "th": { "title": "แชทกับเรา", "hi": "สวัสดี สอบถามเรื่องคำสั่งซื้อ การจัดส่ง ขนาด หรือการคืนสินค้าได้เลย", "placeholder": "พิมพ์ข้อความ…", "send": "ส่ง", "human": "คุยกับเจ้าหน้าที่", "bot": "ผู้ช่วยอัตโนมัติ", "queued": "กำลังรอเจ้าหน้าที่…", "joined": "{name} เข้าร่วมแชทแล้ว", "left": "{name} ออกจากแชทแล้ว", "agent": "เจ้าหน้าที่", "reconnecting": "กำลังเชื่อมต่อใหม่…", "close": "ปิดแชท", "typing": "{name} กำลังพิมพ์…", "unread": "ยังไม่ได้อ่าน {n} ข้อความ", "you": "คุณ", "sending": "กำลังส่ง…", "failed": "ส่งไม่สำเร็จ โปรดลองอีกครั้ง", "csat_q": "ท่านพึงพอใจกับการให้บริการของเราเพียงใด", "csat_comment": "ต้องการแสดงความคิดเห็นเพิ่มเติมหรือไม่ (ไม่บังคับ)", "csat_send": "ส่งคะแนน", "csat_thanks": "ขอขอบคุณสำหรับความคิดเห็นของท่าน", "csat_star": "{n} จาก 5" }
   } /* widget-strings:end */;
 
   // ---- configuration from the script tag, the page and the browser ----
@@ -170,7 +170,39 @@
   form.appendChild(send);
   var human = el("button", "human", T.human);
   human.type = "button";
-  [head, offline, empty, log, typing, quick, form, human].forEach(function (n) { panel.appendChild(n); });
+  // "How did we do?": five buttons and an optional comment, asked once after a resolution
+  var csat = el("div", "csat");
+  csat.hidden = true;
+  csat.setAttribute("role", "group");
+  var csatQ = el("p", "csat-q", T.csat_q);
+  csatQ.id = "xb-csat-q";
+  csat.setAttribute("aria-labelledby", "xb-csat-q");
+  var csatScale = el("div", "csat-scale");
+  var csatRating = 0, csatButtons = [];
+  [1, 2, 3, 4, 5].forEach(function (n) {
+    var b = el("button", "csat-n", String(n));
+    b.type = "button";
+    b.setAttribute("data-rating", String(n));
+    b.setAttribute("aria-label", fmt(T.csat_star, "", n));
+    b.setAttribute("aria-pressed", "false");
+    b.addEventListener("click", function () {
+      csatRating = n;
+      csatButtons.forEach(function (x, i) { x.setAttribute("aria-pressed", String(i + 1 === n)); });
+      csatSend.disabled = false;
+    });
+    csatButtons.push(b);
+    csatScale.appendChild(b);
+  });
+  var csatComment = el("textarea", "csat-comment");
+  csatComment.rows = 2;
+  csatComment.maxLength = 1000;
+  csatComment.placeholder = T.csat_comment;
+  csatComment.setAttribute("aria-label", T.csat_comment);
+  var csatSend = el("button", "csat-send", T.csat_send);
+  csatSend.type = "button";
+  csatSend.disabled = true;
+  [csatQ, csatScale, csatComment, csatSend].forEach(function (n) { csat.appendChild(n); });
+  [head, offline, empty, log, typing, quick, csat, form, human].forEach(function (n) { panel.appendChild(n); });
   frame.appendChild(launcher);
   frame.appendChild(panel);
 
@@ -381,6 +413,22 @@
     while (log.firstChild) log.removeChild(log.firstChild);
     connect();
   }
+  function showCsat() {
+    if (!csat.hidden) return; // a reconnect asks again: keep what the shopper chose
+    csatRating = 0;
+    csatComment.value = "";
+    csatSend.disabled = true;
+    csatButtons.forEach(function (x) { x.setAttribute("aria-pressed", "false"); });
+    csat.hidden = false;
+  }
+  csatSend.addEventListener("click", function () {
+    if (!csatRating) return;
+    csatSend.disabled = true;
+    var body = { type: "csat", rating: csatRating };
+    if (csatComment.value.trim()) body.comment = csatComment.value.trim();
+    // over the socket like every message (no cross-origin request from the shop's page)
+    if (ws && connected) ws.send(JSON.stringify(body)); else csatSend.disabled = false;
+  });
   function receive(data) {
     var m;
     try { m = JSON.parse(data); } catch (e) { return; }
@@ -400,6 +448,8 @@
       showTyping(m.speaker, name);
     } else if (m.type === "mode") {
       setMode(m.mode, name, true);
+    } else if (m.type === "csat") {
+      if (m.answered) { csat.hidden = true; note(T.csat_thanks); } else showCsat();
     } else if (m.type === "state") {
       hideTyping();
       acked(m.client_id);
@@ -407,6 +457,8 @@
       setMode(m.mode, name, true);
     } else if (m.type === "error") {
       hideTyping();
+      if (/^csat_/.test(m.code || "")) { csat.hidden = true; return; } // answered already
+      if (/^bad_(rating|comment)$/.test(m.code || "")) { csatSend.disabled = false; return; }
       if (m.retry && unacked[m.client_id]) { // nothing was saved: keep it, send it again
         var again = unacked[m.client_id];
         acked(m.client_id);

@@ -290,3 +290,26 @@ def test_an_unsure_yes_repeats_the_question_instead_of_acting(store, fresh_actio
     events, again = run_action(ActionAffirm(), unsure)
     assert texts(again).strip() == texts(messages).strip()  # the same question once more
     assert "cancelled" not in texts(again) and fresh_action_state.cases == {}
+
+
+def test_accepted_remedy_is_followed_by_a_recovery_coupon(store) -> None:  # type: ignore[no-untyped-def]
+    order = _problem(store, cheap=True)
+    events, _ = run_action(
+        ActionReportProblem(), verified(order, "es kam kaputt an", "damaged_item", lang="de")
+    )
+    offer = slot_events(events)["pending_offer"]
+    _, messages = run_action(
+        ActionAffirm(),
+        make_tracker(
+            "ja",
+            "affirm",
+            slots={"pending_offer": offer, "verified_order": order.order_id},
+            metadata={"language": "de"},
+        ),
+    )
+    said = texts(messages)
+    code = re.search(r"XB[A-Z2-9]{10}", said)
+    assert code is not None, said
+    assert "einmalig gültigen Code" in said
+    coupon = store.redeem_coupon(code.group(), 10_000_000.0, order.currency)
+    assert coupon.tier == "refund" and coupon.order_id == order.order_id

@@ -211,3 +211,21 @@ def test_data_with_a_question_answers_the_question(store) -> None:  # type: igno
     tracker.latest_message["intent_ranking"] = [{"name": "inform", "confidence": 0.95}]
     _, messages = run_action(ActionInform(), tracker)
     assert "found order" in texts(messages)
+
+
+def test_stalled_parcel_gets_one_recovery_coupon(store) -> None:  # type: ignore[no-untyped-def]
+    from actions.clients import shop
+    from shop.coupons import MemoryCouponBook
+
+    store.coupons = MemoryCouponBook()  # earlier tests asked about these parcels too
+    order = next(
+        o
+        for o in store.all_orders()
+        if store.scenarios[o.order_id] == "stalled"
+        and assess(o, shop.route_stats(), store.now()).state in {"late", "stalled"}
+    )
+    _, messages = verified_run(ActionTrackOrder(), order)
+    first = texts(messages)
+    assert "one-time code for your next order" in first and "10%" in first, first
+    _, messages = verified_run(ActionTrackOrder(), order)  # asked again: no second code
+    assert "one-time code" not in texts(messages)

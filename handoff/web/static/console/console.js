@@ -194,6 +194,11 @@ function renderChat() {
   renderHead();
   const reasons = $("chat-reasons");
   reasons.replaceChildren(...(state.reasons.get(id) || []).map((r) => { const p = el("span", "pill reason", r.code + ": " + r.detail); return p; }));
+  if (meta.csat_rating) { // the shopper's "How did we do?" answer on this case
+    const c = el("span", "pill csat", "CSAT " + meta.csat_rating + "/5" + (meta.csat_comment ? ": " + meta.csat_comment : ""));
+    c.title = "Shopper rating after " + (meta.csat_agent || "the bot");
+    reasons.append(c);
+  }
   $("transcript").replaceChildren();
   for (const e of state.transcripts.get(id) || []) appendEntry(e);
   renderOrder(state.order.get(id));
