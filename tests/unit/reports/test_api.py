@@ -168,3 +168,42 @@ async def test_huge_file_is_refused_while_streaming(
     )
     assert resp.status == 413
     assert db.count(cases) == 0
+
+
+async def test_alerts_fire_for_an_imported_cluster_and_explain_it(
+    client: TestClient, db: ReportsDB
+) -> None:
+    """Imported cases count like live ones: nine damaged lamps to France this week against
+    one a week before fire the red light; a steady background does not."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = [HEADER]
+    for n in range(9):
+        at = now - dt.timedelta(hours=2 + n)
+        rows.append(f"{at.isoformat()},XB-L{n},l{n}@example.com,FR,LAMP-07,damaged_item,reship,,,")
+    for week in range(1, 9):
+        at = now - dt.timedelta(days=7 * week + 1)
+        rows.append(f"{at.isoformat()},XB-B{week},b@example.com,FR,LAMP-07,damaged_item,reship,,,")
+        for k in range(2):  # a mug that always gets two sizing complaints a week
+            at2 = at - dt.timedelta(hours=k)
+            rows.append(
+                f"{at2.isoformat()},XB-M{week}{k},m@example.com,DE,MUG-1,wrong_item,reship,,,"
+            )
+    for k in range(2):
+        at = now - dt.timedelta(hours=5 + k)
+        rows.append(f"{at.isoformat()},XB-MC{k},m@example.com,DE,MUG-1,wrong_item,reship,,,")
+    lead = await bearer(client, "nora", "demo-nora-2026")
+    resp = await post_csv(client, lead, "\n".join(rows).encode())
+    assert resp.status == 200, await resp.text()
+
+    agent = await bearer(client, "lena", "demo-lena-2026")
+    assert (await client.get("/api/reports/alerts", headers=agent)).status == 403
+    found = await (await client.get("/api/reports/alerts", headers=lead)).json()
+    lamp = [a for a in found if a["sku"] == "LAMP-07" and a["country"] == "FR"]
+    assert len(lamp) == 1, found
+    alert = lamp[0]
+    assert alert["issue_type"] == "damaged_item" and alert["count"] == 9
+    assert alert["baseline_per_week"] == 1.0 and alert["rate_ratio"] >= 2 and alert["p"] <= 0.05
+    assert "LAMP-07" in alert["text"] and "FR" in alert["text"]
+    assert not [a for a in found if a["sku"] == "MUG-1"]
