@@ -24,6 +24,7 @@ from bot import copy
 from handoff import keys
 from handoff.channels.email import catcher, routes
 from handoff.channels.email.inbound import EmailInbound, SmtpHandler
+from handoff.channels.email.notices import send_forever as send_notices
 from handoff.channels.email.outbound import Mailer
 from handoff.channels.email.threads import Threads
 from handoff.web import appkeys as K
@@ -119,11 +120,15 @@ class EmailChannel:
             except OSError as exc:  # another gateway on this host holds the port
                 LOG.warning("email_listen_failed", extra={"error": repr(exc)})
         forwarder = asyncio.create_task(forward_agent_replies(app[K.REDIS], inbound))
+        notices = asyncio.create_task(
+            send_notices(app[K.REDIS], Mailer(settings.smtp_url), settings)
+        )
         yield
         forwarder.cancel()
+        notices.cancel()
         if server is not None:
             server.close()
             await server.wait_closed()
         for task in list(inbound.tasks):
             task.cancel()
-        await asyncio.gather(forwarder, *inbound.tasks, return_exceptions=True)
+        await asyncio.gather(forwarder, notices, *inbound.tasks, return_exceptions=True)
