@@ -78,7 +78,8 @@ def _migration_1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[events, cases, daily_rollups])
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migration_1,)
+# Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1}
 
 
 def database_url() -> str:
@@ -126,7 +127,7 @@ class ReportsDB:
             if self.dialect == "postgresql":  # two gateways starting at once: one migrates
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(712012)"))
             done = {row[0] for row in conn.execute(sa.select(schema_version.c.version))}
-            for number, step in enumerate(MIGRATIONS, start=1):
+            for number, step in sorted(MIGRATIONS.items()):
                 if number not in done:
                     step(conn)
                     conn.execute(
@@ -134,7 +135,7 @@ class ReportsDB:
                             version=number, applied_at=dt.datetime.now().timestamp()
                         )
                     )
-        return len(MIGRATIONS)
+        return max(MIGRATIONS)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs a blocking call off the event loop."""
