@@ -17,6 +17,7 @@ import json
 import re
 import string
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -43,19 +44,28 @@ def fields(template: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
 
-def check(lang: str, english: dict[str, str]) -> list[str]:
-    copy = load(lang)
-    problems = [f"{lang}: missing key {k}" for k in english if k not in copy]
-    problems += [f"{lang}: unknown key {k}" for k in copy if k not in english]
+def compare(
+    label: str,
+    copy: dict[str, str],
+    english: dict[str, str],
+    placeholders: Callable[[str], set[str]],
+) -> list[str]:
+    """Missing, unknown, empty keys and placeholder mismatches of one language's copy."""
+    problems = [f"{label}: missing key {k}" for k in english if k not in copy]
+    problems += [f"{label}: unknown key {k}" for k in copy if k not in english]
     for key, template in copy.items():
-        if key in english and fields(template) != fields(english[key]):
+        if key in english and placeholders(template) != placeholders(english[key]):
             problems.append(
-                f"{lang}: {key} placeholders {sorted(fields(template))} != "
-                f"{sorted(fields(english[key]))}"
+                f"{label}: {key} placeholders {sorted(placeholders(template))} != "
+                f"{sorted(placeholders(english[key]))}"
             )
         if not template.strip():
-            problems.append(f"{lang}: {key} is empty")
+            problems.append(f"{label}: {key} is empty")
     return problems
+
+
+def check(lang: str, english: dict[str, str]) -> list[str]:
+    return compare(lang, load(lang), english, fields)
 
 
 # ---------------------------------------------------------------- widget UI strings
@@ -117,16 +127,7 @@ def check_widget(strings: dict[str, dict[str, str]] | None = None) -> list[str]:
                 f"widget en: {key} has placeholders the widget never fills in: {sorted(unknown)}"
             )
     for lang, copy in strings.items():
-        problems += [f"widget {lang}: missing key {k}" for k in english if k not in copy]
-        problems += [f"widget {lang}: unknown key {k}" for k in copy if k not in english]
-        for key, template in copy.items():
-            if key in english and widget_fields(template) != widget_fields(english[key]):
-                problems.append(
-                    f"widget {lang}: {key} placeholders {sorted(widget_fields(template))} != "
-                    f"{sorted(widget_fields(english[key]))}"
-                )
-            if not template.strip():
-                problems.append(f"widget {lang}: {key} is empty")
+        problems += compare(f"widget {lang}", copy, english, widget_fields)
     return problems
 
 
