@@ -211,7 +211,7 @@
   var seen = {};         // seq -> true: every entry is shown exactly once
   var contiguous = 0;    // every seq up to here is shown: what a reconnect asks "after"
   var newest = 0;        // highest seq shown
-  var outbox = [];       // frames not yet handed to an open socket
+  var outbox = [];       // {id, payload} frames not yet handed to an open socket
   var sent = 0;
   var mode = null, agentName = null, typingTimer = null;
   var isOpen = false;
@@ -460,10 +460,10 @@
       if (/^csat_/.test(m.code || "")) { csat.hidden = true; return; } // answered already
       if (/^bad_(rating|comment)$/.test(m.code || "")) { csatSend.disabled = false; return; }
       if (m.retry && unacked[m.client_id]) { // nothing was saved: keep it, send it again
-        var again = unacked[m.client_id];
-        acked(m.client_id);
-        unacked[m.client_id] = again;
-        setTimeout(function () { if (unacked[JSON.parse(again).client_id]) { outbox.push(again); flush(); } }, 2000);
+        var id = m.client_id, again = unacked[id];
+        acked(id);
+        unacked[id] = again;
+        setTimeout(function () { if (unacked[id]) { outbox.push({ id: id, payload: again }); flush(); } }, 2000);
         return;
       }
       acked(m.client_id);
@@ -476,19 +476,19 @@
   var unacked = {}, inFlight = [];
   function flush() {
     while (connected && ws && ws.readyState === 1 && outbox.length) {
-      var payload = outbox.shift();
-      ws.send(payload);
-      inFlight.push(payload);
+      var frame = outbox.shift();
+      ws.send(frame.payload);
+      inFlight.push(frame);
     }
   }
   function resendInFlight() {
-    var again = inFlight.filter(function (p) { return unacked[JSON.parse(p).client_id]; });
+    var again = inFlight.filter(function (f) { return unacked[f.id]; });
     inFlight = [];
     outbox = again.concat(outbox);
   }
   function acked(id) {
     delete unacked[id];
-    inFlight = inFlight.filter(function (p) { return JSON.parse(p).client_id !== id; });
+    inFlight = inFlight.filter(function (f) { return f.id !== id; });
   }
   function submit(text, display) {
     text = (text || "").trim();
@@ -499,7 +499,7 @@
     if (display) meta.display = display;
     pending(id, display || text);
     unacked[id] = JSON.stringify({ type: "message", text: text, client_id: id, metadata: meta });
-    outbox.push(unacked[id]);
+    outbox.push({ id: id, payload: unacked[id] });
     flush();
     if (!ws) connect();
   }
