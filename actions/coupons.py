@@ -4,30 +4,17 @@ in shop/policies.yml; the code comes from the shop through `ShopStore.create_cou
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import lru_cache
 
 from babel.numbers import format_percent
 
 from actions.base import Ctx
-from actions.clients import redis_state, shop
-from handoff.cases.events import Event, SyncEventBus
+from actions.clients import events, redis_state, shop
 from shop.coupons import Coupon
 from shop.models import Order
 from shop.store import SampleStore
 
 REFUND_OPTIONS = frozenset({"refund_without_return", "partial_refund", "return_refund"})
-
-
-@lru_cache(maxsize=1)
-def _bus() -> SyncEventBus | None:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return None
-    import redis
-
-    return SyncEventBus(redis.Redis.from_url(url))
 
 
 def _use_shared_book() -> None:
@@ -63,23 +50,17 @@ def offer_coupon(ctx: Ctx, order: Order, tier: str) -> Coupon:
     if coupon.min_order > 0:
         text += " " + ctx.t("coupon_min_order", amount=fmt.money(coupon.min_order, coupon.currency))
     ctx.say_text(text)
-    bus = _bus()
-    if bus is not None:
-        bus.emit(
-            Event(
-                "coupon_issued",
-                ctx.tracker.sender_id,
-                {
-                    "order_id": order.order_id,
-                    "code": coupon.code,
-                    "value": coupon.value,
-                    "kind": coupon.kind,
-                    "currency": coupon.currency,
-                    "tier": tier,
-                    "expires_at": coupon.expires_at,
-                },
-            )
-        )
+    events.emit(
+        "coupon_issued",
+        ctx.tracker.sender_id,
+        order_id=order.order_id,
+        code=coupon.code,
+        value=coupon.value,
+        kind=coupon.kind,
+        currency=coupon.currency,
+        tier=tier,
+        expires_at=coupon.expires_at,
+    )
     ctx.log("coupon_issued", order_id=order.order_id, tier=tier, code=coupon.code)
     return coupon
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ANSWERS, Ctx, FeatureAction, first_line_for, resolve_order
 from actions.clients import shop
+from actions.outcomes import remedy_amount, remedy_offered
 from shop.compensation import propose_remedy
 from shop.models import Order
 
@@ -24,13 +25,8 @@ SORRY = {
 
 def remedy_params(ctx: Ctx, order: Order, option: str, offer: dict[str, Any]) -> dict[str, str]:
     fmt = ctx.fmt(order)
-    amount = {
-        "refund_without_return": offer["unit_price"],
-        "partial_refund": offer["partial"],
-        "return_refund": offer["unit_price"],
-    }.get(option, 0)
     return {
-        "amount": fmt.money(amount, order.currency),
+        "amount": fmt.money(remedy_amount(offer, option), order.currency),
         "pct": str(offer["pct"]),
         "method": ctx.refund_method(order),
         "keep_note": ctx.t("remedy_reship_keep") if offer["keep_item"] else "",
@@ -61,6 +57,7 @@ def propose(ctx: Ctx, order: Order, issue: str) -> None:
     first = remedy.options[0]
     ctx.say(f"remedy_{first}", buttons=ctx.yes_no(), **remedy_params(ctx, order, first, offer))
     ctx.offer("remedy", **offer)
+    remedy_offered(ctx, order, offer, first)
     ctx.log("remedy_proposed", order_id=order.order_id, issue=issue, options=remedy.options)
 
 

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import outcomes
 from actions.base import Ctx, awaiting_free_text
 from actions.clients import redis_state, shop
 from actions.coupons import offer_coupon, tier_for_remedy
@@ -107,38 +108,37 @@ def accept(ctx: Ctx, offer: dict[str, Any]) -> None:
     if kind == "remedy" and order:
         option = offer["options"][offer["index"]]
         case_id = _case(ctx, offer, offer["issue"], option)
+        outcomes.remedy_accepted(ctx, order, offer, option, case_id)
         # through t(): none of remedy_params' fields can be taken for say()'s `buttons`
         params = remedy_params(ctx, order, option, offer)
         ctx.say_text(ctx.t(f"remedy_done_{option}", case_id=case_id, **params))
         offer_coupon(ctx, order, tier_for_remedy(option))
     elif kind == "express":
-        ctx.say(
-            "express_done",
-            order_id=offer["order_id"],
-            fee=offer["fee"],
-            case_id=_case(ctx, offer, "delivery_time", "express_upgrade"),
-        )
+        case_id = _case(ctx, offer, "delivery_time", "express_upgrade")
+        ctx.say("express_done", order_id=offer["order_id"], fee=offer["fee"], case_id=case_id)
+        outcomes.bot_resolved(ctx, "delivery_time", "express_upgrade", case_id)
     elif kind == "cancel":
+        case_id = _case(ctx, offer, "cancel_order", "cancelled")
         ctx.say(
             "cancel_done",
             order_id=offer["order_id"],
             amount=offer["amount"],
             method=offer["method"],
-            case_id=_case(ctx, offer, "cancel_order", "cancelled"),
+            case_id=case_id,
         )
+        if order:
+            outcomes.refund(ctx, order, order.total, "cancelled", case_id)
+        outcomes.bot_resolved(ctx, "cancel_order", "cancelled", case_id)
     elif kind == "return" and order:
         label = shop.store().policies.country(order.country).label
-        ctx.say(
-            "return_done",
-            case_id=_case(ctx, offer, "return_request", "return_label_sent"),
-            label=ctx.t(f"label_{label}"),
-        )
+        case_id = _case(ctx, offer, "return_request", "return_label_sent")
+        ctx.say("return_done", case_id=case_id, label=ctx.t(f"label_{label}"))
+        outcomes.return_started(ctx, order, case_id)
+        outcomes.bot_resolved(ctx, "return_request", "return_label_sent", case_id)
     elif kind == "reship":
-        ctx.say(
-            "reship_done",
-            order_id=offer["order_id"],
-            case_id=_case(ctx, offer, "track_order", "reship"),
-        )
+        case_id = _case(ctx, offer, "track_order", "reship")
+        ctx.say("reship_done", order_id=offer["order_id"], case_id=case_id)
+        outcomes.bot_resolved(ctx, "track_order", "reship", case_id)
     ctx.set("pending_offer", None)
 
 
@@ -154,6 +154,7 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
                 f"remedy_{option}", buttons=ctx.yes_no(), **remedy_params(ctx, order, option, offer)
             )
             ctx.set("pending_offer", json.dumps({**offer, "index": nxt, "prompt": ctx.last_said}))
+            outcomes.remedy_offered(ctx, order, offer, option)
         else:
             ctx.say("remedy_no_more")
             hand_over(ctx, "bot_failure")
@@ -164,12 +165,15 @@ def decline(ctx: Ctx, offer: dict[str, Any]) -> None:
     if kind == "reship" and order:
         fmt = ctx.fmt(order)
         method = ctx.refund_method(order)
+        case_id = _case(ctx, offer, "track_order", "refund")
         ctx.say(
             "returned_refund_done",
             amount=fmt.money(order.total, order.currency),
             method=method,
-            case_id=_case(ctx, offer, "track_order", "refund"),
+            case_id=case_id,
         )
+        outcomes.refund(ctx, order, order.total, "returned_to_sender", case_id)
+        outcomes.bot_resolved(ctx, "track_order", "refund", case_id)
         return
     ctx.say("deny_no_context")
 

@@ -114,3 +114,12 @@ class SyncEventBus:
             keys.EVENTS_STREAM, {"event": event.to_json()}, maxlen=MAX_STREAM_LEN, approximate=True
         )
         return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+    def emit_quietly(self, kind: str, conversation_id: str | None, /, **data: Any) -> bool:
+        """For the actions: a fact that cannot be recorded must never break a reply."""
+        try:
+            self.emit(Event(kind, conversation_id, data))
+        except Exception:  # noqa: BLE001
+            LOG.warning("event_emit_failed", exc_info=True, extra={"kind": kind})
+            return False
+        return True

@@ -1,11 +1,18 @@
 """SQL storage of the review loop: events, cases and daily rollups (SQLAlchemy Core 1.4).
 
+Over 300 lines: the schema, its numbered migrations and the writes that keep the rollups
+exact belong together (each write and its rollup move share one transaction).
+
 One code path for both backends: an embedded SQLite file (`var/reports.sqlite3`) by default,
 PostgreSQL when `DATABASE_URL` is set. Numbered migrations run at start-up and are recorded
 in `schema_version`, so running them twice changes nothing. Inserts are idempotent (an event
-id or a case id is stored once) and rollups only move when a row is new, so replaying the
-Redis streams changes nothing. Every call here is blocking: the gateway runs them in a thread
-executor (`ReportsDB.run`).
+id or a case id is stored once) and rollups move by exactly what a write changed, so replaying
+the Redis streams changes nothing. Writes are set-based (one statement per batch: a JSON
+array unpacked by the database, `RETURNING` the ids that were new) inside a write transaction
+(`BEGIN IMMEDIATE` on SQLite, an advisory lock around case upserts on PostgreSQL), so two
+gateways ingesting at once still count each row once. `weekly_cells` (migration 4) holds
+cases and refunds per (week, issue type, SKU, country) for the summary table. Every call here
+is blocking: the gateway runs them in a thread executor (`ReportsDB.run`).
 """
 
 from __future__ import annotations
@@ -74,12 +81,67 @@ daily_rollups = sa.Table(
 )
 
 
+# the summary's grain; a missing dimension is stored as "" (case rows never hold "")
+weekly_cells = sa.Table(
+    "weekly_cells",
+    metadata,
+    sa.Column("week", sa.String(10), primary_key=True),
+    sa.Column("issue_type", sa.String(80), primary_key=True),
+    sa.Column("sku", sa.String(120), primary_key=True),
+    sa.Column("country", sa.String(16), primary_key=True),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("refunds", sa.Float, nullable=False),
+    # the summary's order, covering: the unfiltered table is read without a sort
+    sa.Index(
+        "ix_weekly_cells_order", "week", sa.desc("cases"), "issue_type", "sku", "country", "refunds"
+    ),
+    sa.Index("ix_weekly_cells_sku", "sku", "week"),
+    sa.Index("ix_weekly_cells_country", "country", "week"),
+)
+CELL_DIMS = ("issue_type", "sku", "country")
+ROLLUP_DIMS = ("issue_type", "sku", "country")
+EVENTS_SQL = {
+    "sqlite": "INSERT INTO events (event_id, kind, conversation_id, at, data)"
+    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4"
+    " FROM json_each(:rows) WHERE true ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+    "postgresql": "INSERT INTO events (event_id, kind, conversation_id, at, data)"
+    " SELECT r ->> 0, r ->> 1, r ->> 2, CAST(r ->> 3 AS float8), r ->> 4"
+    " FROM json_array_elements(CAST(:rows AS json)) AS r"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+}
+
+
 def _migration_1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[events, cases, daily_rollups])
 
 
+def _migration_4(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[weekly_cells])
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_cases_day ON cases (day)"))
+    rebuild_case_rollups(conn)
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1, 4: _migration_4}
+
+
+def rebuild_case_rollups(conn: Connection) -> None:
+    """Recomputes the case rollups from the cases table (a backfill, or after a bulk load)."""
+    conn.execute(weekly_cells.delete())
+    conn.execute(daily_rollups.delete().where(daily_rollups.c.dimension.in_(ROLLUP_DIMS)))
+    dims = [sa.func.coalesce(cases.c[d], "") for d in CELL_DIMS]
+    refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
+    cells = sa.select(cases.c.week, *dims, sa.func.count(), refunds).group_by(cases.c.week, *dims)
+    conn.execute(weekly_cells.insert().from_select([c.name for c in weekly_cells.c], cells))
+    for dim in ROLLUP_DIMS:
+        key = sa.func.coalesce(cases.c[dim], "-")
+        for metric, value in (("cases", sa.func.count()), ("refund", refunds)):
+            query = sa.select(cases.c.day, sa.literal(dim), key, sa.literal(metric), value)
+            query = query.group_by(cases.c.day, key)
+            if metric == "refund":
+                query = query.having(sa.func.sum(cases.c.refund_amount) != 0)
+            names = ["date", "dimension", "key", "metric", "value"]
+            conn.execute(daily_rollups.insert().from_select(names, query))
 
 
 def database_url() -> str:
@@ -112,6 +174,8 @@ class ReportsDB:
         self.engine: Engine = sa.create_engine(url, future=True, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        self.writer: Engine = self.engine.execution_options(writer=True)
         self.zone = zone or shop_zone()
         self.migrate()
 
@@ -144,12 +208,8 @@ class ReportsDB:
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
 
-    def _bump(self, conn: Connection, rows: Iterable[tuple[str, str, str, str, float]]) -> None:
-        totals: dict[tuple[str, str, str, str], float] = {}
-        for date, dimension, key, metric, value in rows:
-            totals[(date, dimension, key, metric)] = (
-                totals.get((date, dimension, key, metric), 0.0) + value
-            )
+    def _bump(self, conn: Connection, totals: Mapping[tuple[str, str, str, str], float]) -> None:
+        totals = {k: v for k, v in totals.items() if v}
         if not totals:
             return
         stmt = self._insert(daily_rollups)
@@ -167,28 +227,28 @@ class ReportsDB:
 
     def add_events(self, batch: Iterable[Event]) -> int:
         """Stores events not seen before (by event id); returns how many were new."""
-        new = 0
-        with self.engine.begin() as conn:
-            bumps = []
-            stmt = self._insert(events).on_conflict_do_nothing(index_elements=["event_id"])
-            for ev in batch:
-                result = conn.execute(
-                    stmt,
-                    {
-                        "event_id": ev.event_id,
-                        "kind": ev.kind,
-                        "conversation_id": ev.conversation_id,
-                        "at": ev.at,
-                        "data": json.dumps(ev.data, ensure_ascii=False),
-                    },
-                )
-                if result.rowcount == 1:
-                    new += 1
-                    bumps.append(
-                        (local_day(ev.at, self.zone).isoformat(), "kind", ev.kind, "events", 1.0)
-                    )
+        rows: dict[str, list[Any]] = {
+            ev.event_id: [ev.event_id, ev.kind, ev.conversation_id, ev.at, json.dumps(ev.data)]
+            for ev in batch
+        }
+        if not rows:
+            return 0
+        sql = sa.text(EVENTS_SQL[self.dialect])
+        day_of: dict[int, str] = {}  # per quarter hour: every zone's midnight falls on one
+        with self.writer.begin() as conn:
+            # in event id order: two writers racing on overlapping batches cannot deadlock
+            payload = json.dumps([rows[k] for k in sorted(rows)])
+            new = conn.execute(sql, {"rows": payload}).scalars().all()
+            bumps: dict[tuple[str, str, str, str], float] = {}
+            for event_id in new:
+                _, kind, _, at, _ = rows[event_id]
+                quarter = int(at // 900)
+                if quarter not in day_of:
+                    day_of[quarter] = local_day(quarter * 900.0, self.zone).isoformat()
+                key = (day_of[quarter], "kind", kind, "events")
+                bumps[key] = bumps.get(key, 0.0) + 1.0
             self._bump(conn, bumps)
-        return new
+        return len(new)
 
     def case_row(self, record: Mapping[str, Any], source: str) -> dict[str, Any]:
         """A case hash (strings) or an imported row as a `cases` row."""
@@ -210,40 +270,72 @@ class ReportsDB:
         return row
 
     def upsert_cases(self, rows: Iterable[dict[str, Any]], conn: Connection | None = None) -> int:
-        """Inserts or refreshes case rows; rollups count a case once. Returns new cases."""
+        """Inserts or refreshes case rows; rollups move by the difference. Returns new cases.
+
+        A refreshed case first takes its old numbers out of the rollups, then adds its new
+        ones, so a replay (same values) nets to nothing and a changed refund moves by the change.
+        """
         if conn is None:
-            with self.engine.begin() as own:
+            with self.writer.begin() as own:
                 return self.upsert_cases(rows, own)
-        rows = list(rows)
-        if not rows:
+        by_id = {r["case_id"]: r for r in rows}  # the last version of a case in the batch wins
+        if not by_id:
             return 0
-        ids = [r["case_id"] for r in rows]
-        known: set[str] = set()
+        if self.dialect == "postgresql":  # concurrent upserts of one case: one at a time
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(712013)"))
+        cols = [cases.c.case_id, cases.c.day, cases.c.week, cases.c.refund_amount]
+        cols += [cases.c[d] for d in CELL_DIMS]
+        ids = list(by_id)
+        old: list[Mapping[str, Any]] = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            known |= {
-                r[0]
-                for r in conn.execute(sa.select(cases.c.case_id).where(cases.c.case_id.in_(chunk)))
-            }
+            old += conn.execute(sa.select(*cols).where(cases.c.case_id.in_(chunk))).mappings().all()
         stmt = self._insert(cases)
         stmt = stmt.on_conflict_do_update(
             index_elements=["case_id"],
             set_={c.name: stmt.excluded[c.name] for c in cases.columns if c.name != "case_id"},
         )
-        conn.execute(stmt, rows)
-        new = set(ids) - known
-        bumps = []
-        for r in rows:
-            if r["case_id"] in known:
-                continue
-            known.add(r["case_id"])
-            for dim in ("issue_type", "sku", "country"):
-                key = r[dim] or "-"
-                bumps.append((r["day"], dim, key, "cases", 1.0))
-                if r["refund_amount"]:
-                    bumps.append((r["day"], dim, key, "refund", float(r["refund_amount"])))
-        self._bump(conn, bumps)
-        return len(new)
+        conn.execute(stmt, [by_id[k] for k in sorted(by_id)])
+        daily: dict[tuple[str, str, str, str], float] = {}
+        weekly: dict[tuple[str, ...], list[float]] = {}
+        fresh = {r["case_id"]: r for r in by_id.values()}
+        for r in old:  # a replayed case (same numbers) moves nothing, not even by 0.0000001
+            if all(r[c.name] == fresh[r["case_id"]][c.name] for c in cols):
+                del fresh[r["case_id"]]
+        gone = [r for r in old if r["case_id"] in fresh]
+        for sign, group in ((-1.0, gone), (1.0, list(fresh.values()))):
+            for r in group:
+                refund = float(r["refund_amount"] or 0.0)
+                cell = weekly.setdefault((r["week"], *[r[d] or "" for d in CELL_DIMS]), [0, 0])
+                cell[0] += sign
+                cell[1] += sign * refund
+                for dim in ROLLUP_DIMS:
+                    key = (r["day"], dim, r[dim] or "-", "cases")
+                    daily[key] = daily.get(key, 0.0) + sign
+                    if refund:
+                        key = (r["day"], dim, r[dim] or "-", "refund")
+                        daily[key] = daily.get(key, 0.0) + sign * refund
+        self._bump(conn, daily)
+        self._bump_cells(conn, weekly)
+        return len(by_id) - len(old)
+
+    def _bump_cells(self, conn: Connection, cells: Mapping[tuple[str, ...], list[float]]) -> None:
+        changed = [
+            dict(zip(("week", *CELL_DIMS), key, strict=True), cases=int(n), refunds=refund)
+            for key, (n, refund) in sorted(cells.items())
+            if n or refund
+        ]
+        if not changed:
+            return
+        stmt = self._insert(weekly_cells)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["week", *CELL_DIMS],
+            set_={
+                "cases": weekly_cells.c.cases + stmt.excluded.cases,
+                "refunds": weekly_cells.c.refunds + stmt.excluded.refunds,
+            },
+        )
+        conn.execute(stmt, changed)
 
     def count(self, table: sa.Table) -> int:
         with self.engine.connect() as conn:
@@ -264,3 +356,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_conn.isolation_level = None  # transactions begin in `_sqlite_begin`, not in pysqlite
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take the write lock up front, so what they read stays true."""
+    immediate = conn.get_execution_options().get("writer")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

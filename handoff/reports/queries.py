@@ -1,5 +1,8 @@
 """Report reads on the SQL store: the issue × product × country × week table, KPIs, export.
 
+The summary table reads the `weekly_cells` rollup whenever its filters allow (see
+`summary_table`) and the cases table otherwise; both give the same rows.
+
 Filters combine (AND); dates are shop-local days (`YYYY-MM-DD`, both ends included). KPIs
 come from events: handoff rate and bot containment over conversations started in the range,
 first-response time (the desk's own measure) and resolution time (start → first close) as
@@ -11,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import ReportsDB, cases, events
+from handoff.reports.db import ReportsDB, cases, events, weekly_cells
 
 CASE_COLUMNS = tuple(c.name for c in cases.columns if c.name not in ("day", "week"))
 
@@ -31,30 +34,112 @@ def _day_bounds(db: ReportsDB, start: str | None, end: str | None) -> tuple[floa
     return (low if low is not None else float("-inf"), high if high is not None else float("inf"))
 
 
-def summary_table(db: ReportsDB, filters: dict[str, str | None]) -> list[dict[str, Any]]:
-    """Case counts and refunds per (issue_type, sku, country, week)."""
+CELL_FILTERS = frozenset({"from", "to", "country", "sku", "issue_type"})
+Summary = list[dict[str, Any]]
+
+
+def summary_table(db: ReportsDB, filters: Mapping[str, str | None]) -> Summary:
+    """Case counts and refunds per (issue_type, sku, country, week).
+
+    Served from `weekly_cells` when every filter is one it keeps (dates, country, SKU, issue
+    type): whole weeks of the range come from the rollup, the days of a week cut by `from` or
+    `to` from the cases table. Any other filter reads the cases table. Rows are ordered by
+    week, cases (most first), issue type, SKU and country; a missing dimension is None.
+    """
+    active = {k: v for k, v in filters.items() if v}
+    if not set(active) <= CELL_FILTERS:
+        return summary_from_cases(db, active)
+    start, end = active.get("from"), active.get("to")
+    first = _monday_on_or_after(start) if start else None
+    last = _full_week_ending_by(end) if end else None
+    if first and last and first > last:  # no whole week in the range
+        return summary_from_cases(db, active)
+    where = [weekly_cells.c.cases > 0]
+    where += [
+        weekly_cells.c[n] == active[n] for n in ("country", "sku", "issue_type") if n in active
+    ]
+    if first:
+        where.append(weekly_cells.c.week >= first.isoformat())
+    if last:
+        where.append(weekly_cells.c.week <= last.isoformat())
+    cells = weekly_cells.c
     query = sa.select(
-        cases.c.issue_type,
-        cases.c.sku,
-        cases.c.country,
-        cases.c.week,
-        sa.func.count().label("cases"),
-        sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0).label("refunds"),
+        cells.issue_type, cells.sku, cells.country, cells.week, cells.cases, cells.refunds
+    ).where(*where)
+    query = query.order_by(
+        cells.week, sa.desc(cells.cases), cells.issue_type, cells.sku, cells.country
     )
-    if filters.get("from"):
-        query = query.where(cases.c.day >= filters["from"])
-    if filters.get("to"):
-        query = query.where(cases.c.day <= filters["to"])
-    for name in ("country", "sku", "issue_type"):
-        if filters.get(name):
-            query = query.where(cases.c[name] == filters[name])
-    query = query.group_by(cases.c.issue_type, cases.c.sku, cases.c.country, cases.c.week)
-    query = query.order_by(cases.c.week, sa.desc("cases"), cases.c.issue_type)
+    rows: Summary = []
+    if first and start and first.isoformat() > start:
+        edge = (first - dt.timedelta(days=1)).isoformat()
+        rows += summary_from_cases(db, {**active, "to": min(edge, end or edge)})
+    rows += _summary_rows(db, query)
+    if last and end and (last + dt.timedelta(days=6)).isoformat() < end:
+        rows += summary_from_cases(
+            db, {**active, "from": (last + dt.timedelta(days=7)).isoformat()}
+        )
+    return rows
+
+
+def _monday_on_or_after(day: str) -> dt.date:
+    date = dt.date.fromisoformat(day)
+    return date + dt.timedelta(days=(7 - date.weekday()) % 7)
+
+
+def _full_week_ending_by(day: str) -> dt.date:
+    """The Monday of the last week whose Sunday is on or before `day`."""
+    date = dt.date.fromisoformat(day)
+    return date - dt.timedelta(days=date.weekday() + (0 if date.weekday() == 6 else 7))
+
+
+def summary_from_cases(db: ReportsDB, filters: Mapping[str, str | None]) -> Summary:
+    """The summary table straight from the cases table (any filter on any case column)."""
+    dims = [sa.func.coalesce(cases.c[n], "").label(n) for n in ("issue_type", "sku", "country")]
+    n = sa.func.count().label("cases")
+    query = sa.select(
+        *dims, cases.c.week, n, sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
+    )
+    for name, value in filters.items():
+        if not value:
+            continue
+        if name == "from":
+            query = query.where(cases.c.day >= value)
+        elif name == "to":
+            query = query.where(cases.c.day <= value)
+        elif name in cases.c and name not in ("day", "week"):
+            query = query.where(cases.c[name] == value)
+        else:  # a dimension this store does not keep: nothing matches
+            query = query.where(sa.false())
+    query = query.group_by(*dims, cases.c.week)
+    query = query.order_by(cases.c.week, sa.desc(n), *dims)
+    return _summary_rows(db, query)
+
+
+def _summary_rows(db: ReportsDB, query: sa.sql.Select) -> Summary:
+    """Runs a summary query on the driver's own cursor: a 100k-row answer spends its time
+    in making rows, and SQLAlchemy's result objects would double that."""
     with db.engine.connect() as conn:
-        return [
-            {**dict(row), "cases": int(row["cases"]), "refunds": round(float(row["refunds"]), 2)}
-            for row in conn.execute(query).mappings()
-        ]
+        compiled = query.compile(dialect=conn.dialect)
+        params: Any = compiled.params
+        if compiled.positional:
+            params = tuple(params[name] for name in compiled.positiontup or ())
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(compiled), params)
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+    return [
+        {
+            "issue_type": issue or None,
+            "sku": sku or None,
+            "country": country or None,
+            "week": week,
+            "cases": int(n),
+            "refunds": round(float(refunds), 2),
+        }
+        for issue, sku, country, week, n, refunds in found
+    ]
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:

@@ -65,7 +65,7 @@ async def import_cases(request: web.Request) -> web.Response:
 
     def store() -> int:
         rows = [db.case_row(r, "import") for r in result.records]
-        with db.engine.begin() as conn:  # one transaction: all rows or none
+        with db.writer.begin() as conn:  # one transaction: all rows or none
             return db.upsert_cases(rows, conn)
 
     new = await db.run(store)

@@ -1,11 +1,13 @@
 """A throwaway PostgreSQL 15 cluster (Debian's binaries) on a free loopback port, for tests.
 
 initdb refuses to run as root, so the cluster belongs to the `postgres` user: its data
-directory and socket directory live in a temp dir chown'ed to that user.
+directory and socket directory live in a temp dir chown'ed to that user. `cluster()` is the
+plain context manager (the benches use it too); `postgres_url` is the pytest fixture.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -26,12 +28,20 @@ def _as_postgres(*args: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args]
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def missing() -> str | None:
+    """Why no cluster can be started here, or None."""
     if not (PG_BIN / "initdb").exists() or not (PG_BIN / "pg_ctl").exists():
-        pytest.skip(f"PostgreSQL 15 binaries not found in {PG_BIN}")
+        return f"PostgreSQL 15 binaries not found in {PG_BIN}"
     if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start postgres as its own user")
+        return "running as root without runuser: cannot start postgres as its own user"
+    return None
+
+
+@contextlib.contextmanager
+def cluster(fsync: bool = False) -> Iterator[str]:
+    """Starts a cluster with an empty `reports` database; yields its URL; stops and deletes it.
+
+    Tests run with fsync off (speed); benches pass `fsync=True`, the server default."""
     tmp = Path(tempfile.mkdtemp(prefix="xb-pg-"))
     data = tmp / "data"
     if os.geteuid() == 0:
@@ -42,7 +52,9 @@ def postgres_url() -> Iterator[str]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off"
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync={'on' if fsync else 'off'}"
+    )
     subprocess.run(
         _as_postgres(
             str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(tmp / "log"),
@@ -67,3 +79,12 @@ def postgres_url() -> Iterator[str]:
             stdout=subprocess.DEVNULL,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    with cluster() as url:
+        yield url
