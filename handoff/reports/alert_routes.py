@@ -8,27 +8,23 @@ Writes follow the staff CSRF rule (web/csrf.py) like every other staff POST.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from handoff import shopdata
 from handoff.accounts import auth
 from handoff.errors import InputError
-from handoff.reports import lifecycle, redlight
-from handoff.reports.alerts import open_alerts
-from handoff.reports.db import ReportsDB
+from handoff.reports import lifecycle
+from handoff.reports.lifecycle import current_alerts
 from handoff.reports.routes import DB
+from handoff.reports.watcher import AlertWatcher
+from handoff.reports.webhook import Webhook
 from handoff.web import appkeys as K
 from handoff.web.requests import read_json
 
 MAX_NOTE = 2000
-
-
-def current_alerts(db: ReportsDB) -> tuple[list[dict[str, Any]], str]:
-    """This week's firing alerts (blocking: run in the executor) and the week they are of."""
-    found = open_alerts(db, shopdata.store(), redlight.load_config())
-    return found, lifecycle.alert_week(db)
 
 
 async def list_alerts(request: web.Request) -> web.Response:
@@ -67,7 +63,28 @@ async def resolve(request: web.Request) -> web.Response:
     return await _change(request, "resolved")
 
 
+async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The alert watcher (and the weekly digest), when ALERTS_EVERY_S > 0."""
+    settings = app[K.SETTINGS]
+    if settings.alerts_every_s <= 0:
+        yield
+        return
+    hook = None
+    if settings.alert_webhook_url:
+        hook = Webhook(app[K.HTTP], settings.alert_webhook_url, settings.public_url)
+    watcher = AlertWatcher(
+        app[K.REDIS], app[DB], app[K.ACCOUNTS], settings.instance, settings.alerts_every_s, hook
+    )
+    task = asyncio.create_task(watcher.run_forever())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    if hook is not None:
+        await hook.close()
+
+
 def add_routes(app: web.Application) -> None:
+    app.cleanup_ctx.append(watcher_ctx)  # after the reports database's own context
     app.router.add_get("/api/reports/alerts", list_alerts)
     app.router.add_post(r"/api/reports/alerts/{alert_id:A-[0-9a-f]{16}}/ack", ack)
     app.router.add_post(r"/api/reports/alerts/{alert_id:A-[0-9a-f]{16}}/resolve", resolve)

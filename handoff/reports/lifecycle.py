@@ -15,10 +15,14 @@ import json
 import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from handoff import shopdata
 from handoff.errors import Conflict, NotFound
+from handoff.reports import redlight
+from handoff.reports.alerts import open_alerts
 from handoff.reports.db import ReportsDB, alert_states, local_day, week_of
 
 STATES = ("open", "acknowledged", "resolved")
@@ -28,6 +32,19 @@ CELL = ("sku", "country", "supplier", "issue_type")
 def alert_week(db: ReportsDB, now: float | None = None) -> str:
     """The shop-local Monday of the week an alert computed at `now` belongs to."""
     return week_of(local_day(time.time() if now is None else now, db.zone))
+
+
+def current_alerts(db: ReportsDB) -> tuple[list[dict[str, Any]], str]:
+    """This week's firing alerts and the week they are of (blocking: run in the executor)."""
+    found = open_alerts(db, shopdata.store(), redlight.load_config())
+    return found, alert_week(db)
+
+
+def cases_link(alert: dict[str, Any]) -> dict[str, str]:
+    """Where an alert's cases are: the drill-down API and the reports page, same filters."""
+    params = [(n, alert.get(n)) for n in ("sku", "country", "supplier", "issue_type")]
+    query = urlencode([(n, v) for n, v in params if v] + [("from", alert.get("week", ""))])
+    return {"cases_api": f"/api/reports/cases?{query}", "cases_url": f"/console/reports?{query}"}
 
 
 def alert_id(alert: dict[str, Any], week: str) -> str:
@@ -66,6 +83,7 @@ def with_states(
     for alert in alerts:
         alert["alert_id"] = alert_id(alert, week)
         alert["week"] = week
+        alert.update(cases_link(alert))
     known = states(db, [a["alert_id"] for a in alerts])
     out = []
     for alert in alerts:

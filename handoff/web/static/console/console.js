@@ -4,6 +4,7 @@
 // the DOM helpers, login and the reconnecting socket come from /static/shared/ui.js.
 import { $, el, fillSelect, bindLoginForm, currentAccount, logOut, hasRole, reconnectingSocket }
   from "/static/shared/ui.js";
+import { addAlert, loadAlerts } from "/static/console/alerts.js";
 
 const state = { account: null, socket: null, queue: [], mine: [], now: 0, skew: 0,
                 current: null, transcripts: new Map(), meta: new Map(), order: new Map(),
@@ -41,6 +42,7 @@ function start(account) {
   $("app").hidden = false;
   $("me").textContent = account.name + " · " + account.languages.join(", ") + " · " + account.teams.join(", ");
   document.documentElement.lang = account.language;
+  if (hasRole(account, "lead")) loadAlerts();
   connect();
 }
 
@@ -98,6 +100,7 @@ function handle(m) {
       break;
     }
     case "assigned": flash("A colleague transferred a chat to you.", true); break;
+    case "alert": addAlert(m.alert); break;
     case "ok":
       if (m.op === "close") flash("Closed · case " + m.case_id, true);
       else if (m.op === "handback") flash("Handed back to the bot.", true);
