@@ -15,8 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from handoff.accounts import auth
+from handoff.channels.email.outbound import Mailer
 from handoff.errors import InputError
-from handoff.reports import lifecycle
+from handoff.reports import digest, lifecycle
 from handoff.reports.lifecycle import current_alerts
 from handoff.reports.routes import DB
 from handoff.reports.watcher import AlertWatcher
@@ -63,17 +64,55 @@ async def resolve(request: web.Request) -> web.Response:
     return await _change(request, "resolved")
 
 
+async def digest_page(request: web.Request) -> web.Response:
+    """`?week=YYYY-MM-DD` (any day of it; this week by default) `&format=html|csv`."""
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    fmt = request.query.get("format", "html")
+    if fmt not in ("html", "csv"):
+        raise InputError(400, "bad_format", "format is html or csv")
+    try:
+        week = digest.monday(request.query.get("week") or lifecycle.alert_week(db))
+    except ValueError:
+        raise InputError(400, "bad_date", "week must be YYYY-MM-DD") from None
+    firing: list[dict[str, Any]] = []
+    if week == lifecycle.alert_week(db):  # this week: what fires now counts too
+        found, now_week = await db.run(lifecycle.current_alerts, db)
+        firing = await db.run(lifecycle.with_states, db, found, now_week)
+    body = await db.run(digest.build, db, week, firing)
+    if fmt == "csv":
+        return web.Response(
+            body=digest.to_csv(body),
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="digest-{week}.csv"',
+            },
+        )
+    return web.Response(text=digest.to_html(body), content_type="text/html")
+
+
 async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
     """The alert watcher (and the weekly digest), when ALERTS_EVERY_S > 0."""
     settings = app[K.SETTINGS]
     if settings.alerts_every_s <= 0:
         yield
         return
-    hook = None
+    hook, weekly = None, None
+    if settings.digest_to and settings.smtp_url:
+        weekly = digest.DigestMailer(
+            app[K.REDIS], app[DB], Mailer(settings.smtp_url), settings.digest_to,
+            settings.email_from, settings.email_domain,
+        )  # fmt: skip
     if settings.alert_webhook_url:
         hook = Webhook(app[K.HTTP], settings.alert_webhook_url, settings.public_url)
     watcher = AlertWatcher(
-        app[K.REDIS], app[DB], app[K.ACCOUNTS], settings.instance, settings.alerts_every_s, hook
+        app[K.REDIS],
+        app[DB],
+        app[K.ACCOUNTS],
+        settings.instance,
+        settings.alerts_every_s,
+        hook,
+        weekly,
     )
     task = asyncio.create_task(watcher.run_forever())
     yield
@@ -86,5 +125,6 @@ async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
 def add_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(watcher_ctx)  # after the reports database's own context
     app.router.add_get("/api/reports/alerts", list_alerts)
+    app.router.add_get("/api/reports/digest", digest_page)
     app.router.add_post(r"/api/reports/alerts/{alert_id:A-[0-9a-f]{16}}/ack", ack)
     app.router.add_post(r"/api/reports/alerts/{alert_id:A-[0-9a-f]{16}}/resolve", resolve)
