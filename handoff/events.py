@@ -16,7 +16,8 @@ CONVERSATION_EVENTS: Final = (MODE, TYPING)
 
 # ---- events published on an agent's own channel
 ASSIGNED: Final = "assigned"  # a colleague transferred a chat to this agent
-AGENT_EVENTS: Final = (ASSIGNED,)
+ALERT: Final = "alert"  # a new red-light alert, to leads and admins (handoff.reports.watcher)
+AGENT_EVENTS: Final = (ASSIGNED, ALERT)
 
 # ---- shopper socket (widget) -----------------------------------------------------------
 SHOPPER_MESSAGE: Final = "message"  # client -> server: {"type": "message", "text", ...}
@@ -29,7 +30,7 @@ SHOPPER_SERVER_TYPES: Final = (HELLO, ENTRY, TYPING, MODE, STATE, ERROR, CSAT)
 SHOPPER_CSAT: Final = "csat"  # client -> server: {"type": "csat", "rating": 1-5, "comment"?}
 SHOPPER_CLIENT_TYPES: Final = (SHOPPER_MESSAGE, SHOPPER_CSAT)
 
-# ---- agent socket (console): 12 operations in, 9 message types out ---------------------
+# ---- agent socket (console): 12 operations in, 10 message types out ---------------------
 OP_STATUS: Final = "status"
 OP_REFRESH: Final = "refresh"
 OP_OPEN: Final = "open"
@@ -60,4 +61,6 @@ AGENT_OPS: Final = (
 QUEUE: Final = "queue"  # the routing view: every queued chat, mine, status
 TRANSCRIPT: Final = "transcript"  # a whole chat with its order panel
 OK: Final = "ok"  # an operation succeeded (carries the request's `ref`)
-AGENT_SERVER_TYPES: Final = (HELLO, QUEUE, TRANSCRIPT, ENTRY, TYPING, MODE, ASSIGNED, OK, ERROR)
+AGENT_SERVER_TYPES: Final = (
+    HELLO, QUEUE, TRANSCRIPT, ENTRY, TYPING, MODE, ASSIGNED, ALERT, OK, ERROR,
+)  # fmt: skip

@@ -117,6 +117,15 @@ def notice_sent(notice_id: str) -> str:
     return f"{PREFIX}:notices:sent:{notice_id}"
 
 
+# --- red-light alerts and the weekly digest (handoff.reports.watcher) ---
+ALERTS_LEADER = f"{PREFIX}:alerts:leader"  # string: the gateway instance running the watcher
+
+
+def digest_sent(week: str) -> str:
+    """String: the weekly digest of this week (its Monday) was mailed (set once, NX)."""
+    return f"{PREFIX}:alerts:digest:{week}"
+
+
 def order_conversation(order_id: str) -> str:
     """String: the conversation where this order was last verified (notices go there)."""
     return f"{PREFIX}:order:conv:{order_id}"

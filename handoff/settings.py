@@ -58,6 +58,12 @@ class Settings:
     email_max_bytes: int = 15_000_000  # one inbound message
     email_max_attachment_bytes: int = 5_000_000  # one attachment kept for the agent
     csat_mode: str = "agent"  # CSAT_MODE: off | agent (after agent chats) | all
+    # red-light alerts (handoff/reports/watcher.py): how often the leader recomputes them
+    # (ALERTS_EVERY_S, 300 in a deployment, 0 = off, the default for apps built in tests),
+    # where new alerts are POSTed (Slack-compatible JSON), who gets the weekly digest mail
+    alerts_every_s: float = 0.0
+    alert_webhook_url: str = ""
+    digest_to: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -104,4 +110,7 @@ class Settings:
             email_max_bytes=int(e.get("EMAIL_MAX_BYTES", "15000000")),
             email_max_attachment_bytes=int(e.get("EMAIL_MAX_ATTACHMENT_BYTES", "5000000")),
             csat_mode=e.get("CSAT_MODE", "agent").strip().lower(),
+            alerts_every_s=float(e.get("ALERTS_EVERY_S", "300")),
+            alert_webhook_url=e.get("ALERT_WEBHOOK_URL", "").strip(),
+            digest_to=_list(e.get("DIGEST_TO", "")),
         )

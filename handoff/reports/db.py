@@ -79,6 +79,26 @@ daily_rollups = sa.Table(
     sa.Column("metric", sa.String(40), primary_key=True),
     sa.Column("value", sa.Float, nullable=False),
 )
+# Red-light alert lifecycle (migration 3, handoff/reports/lifecycle.py): one row per alert
+# ever seen or acted on; `alert_id` is derived from the cell and its shop-local week.
+alert_states = sa.Table(
+    "alert_states",
+    metadata,
+    sa.Column("alert_id", sa.String(40), primary_key=True),
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("sku", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("supplier", sa.Text),
+    sa.Column("issue_type", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open | acknowledged | resolved
+    sa.Column("owner", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("alert", sa.Text, nullable=False),  # JSON of the alert when first seen
+    sa.Column("first_seen", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("updated_by", sa.Text),
+    sa.Index("ix_alert_states_week", "week", "state"),
+)
 
 
 # the summary's grain; a missing dimension is stored as "" (case rows never hold "")
@@ -115,6 +135,11 @@ def _migration_1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[events, cases, daily_rollups])
 
 
+def _migration_3(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[alert_states])
+
+
+
 def _migration_4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[weekly_cells])
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_cases_day ON cases (day)"))
@@ -122,7 +147,11 @@ def _migration_4(conn: Connection) -> None:
 
 
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migration_1, 4: _migration_4}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migration_1,
+    3: _migration_3,
+    4: _migration_4,
+}
 
 
 def rebuild_case_rollups(conn: Connection) -> None:

@@ -16,11 +16,9 @@ from typing import Any
 
 from aiohttp import web
 
-from handoff import shopdata
 from handoff.accounts import auth
 from handoff.errors import InputError
-from handoff.reports import csvio, queries, redlight
-from handoff.reports.alerts import open_alerts
+from handoff.reports import csvio, queries
 from handoff.reports.db import ReportsDB
 from handoff.reports.ingest import ingest_loop
 from handoff.routing.config import load_config
@@ -124,15 +122,6 @@ async def summary(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-async def alerts(request: web.Request) -> web.Response:
-    """Open red-light alerts (the reports contract: sku, country, issue_type, count,
-    baseline_per_week, rate_ratio, p, text, and the case ids behind the count)."""
-    await auth.require(request, "lead")
-    db = request.app[DB]
-    found = await db.run(open_alerts, db, shopdata.store(), redlight.load_config())
-    return web.json_response(found)
-
-
 async def reports_ctx(app: web.Application) -> AsyncIterator[None]:
     db = await asyncio.get_running_loop().run_in_executor(None, ReportsDB)
     app[DB] = db
@@ -149,4 +138,3 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/reports/import", import_cases)
     app.router.add_get("/api/reports/cases.csv", export_cases)
     app.router.add_get("/api/reports/summary", summary)
-    app.router.add_get("/api/reports/alerts", alerts)

@@ -30,6 +30,7 @@ from handoff.desk import protocol as desk_protocol
 from handoff.desk.operations import Desk
 from handoff.notices.watcher import NoticeWatcher
 from handoff.rasa_client import RasaClient
+from handoff.reports import alert_routes
 from handoff.reports import routes as reports_routes
 from handoff.routing.config import load_config
 from handoff.routing.queue import HandoffStore
@@ -138,6 +139,7 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
     desk_protocol.add_routes(app)
     trainer_routes.add_routes(app)  # trainer console: /api/trainer/*, /trainer/
     reports_routes.setup(app)  # review loop: SQL store, stream ingestion, /api/reports/*
+    alert_routes.add_routes(app)  # red-light alerts, keywords, weekly digest
     for extend in extensions:
         extend(app)
     pages.add_routes(app)

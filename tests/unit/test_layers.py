@@ -137,7 +137,7 @@ def test_console_speaks_exactly_the_agent_socket_protocol() -> None:
     assert set(events.AGENT_SERVER_TYPES) <= handled, set(events.AGENT_SERVER_TYPES) - handled
     assert handled <= set(events.AGENT_SERVER_TYPES), handled - set(events.AGENT_SERVER_TYPES)
     assert sent <= set(events.AGENT_OPS), sent - set(events.AGENT_OPS)
-    assert len(events.AGENT_OPS) + len(events.AGENT_SERVER_TYPES) == 21
+    assert len(events.AGENT_OPS) + len(events.AGENT_SERVER_TYPES) == 22
 
 
 def test_widget_speaks_the_shopper_socket_protocol() -> None:

@@ -41,6 +41,7 @@ function start(account) {
   $("app").hidden = false;
   $("me").textContent = account.name + " · " + account.languages.join(", ") + " · " + account.teams.join(", ");
   document.documentElement.lang = account.language;
+  if (hasRole(account, "lead")) loadAlerts();
   connect();
 }
 
@@ -98,6 +99,7 @@ function handle(m) {
       break;
     }
     case "assigned": flash("A colleague transferred a chat to you.", true); break;
+    case "alert": addAlert(m.alert); break;
     case "ok":
       if (m.op === "close") flash("Closed · case " + m.case_id, true);
       else if (m.op === "handback") flash("Handed back to the bot.", true);
@@ -296,3 +298,53 @@ $("close-form").addEventListener("submit", (ev) => {
 
 currentAccount().catch(() => null)
   .then((account) => { if (account) start(account); else $("login").hidden = false; });
+
+// ---------- red-light alerts (leads and admins): banner list fed by "alert" frames and
+// GET /api/reports/alerts; the sentence is text, never HTML ----------
+const shown = new Map(); // alert_id -> alert
+
+function renderAlerts() {
+  const box = $("alerts");
+  const list = $("alert-list");
+  const items = [...shown.values()].filter((a) => a.state !== "resolved");
+  box.hidden = items.length === 0;
+  $("alert-count").textContent = String(items.length);
+  list.replaceChildren(...items.map(alertNode));
+}
+
+function alertNode(a) {
+  const note = el("input", { class: "alert-note", maxlength: "2000", placeholder: "Note",
+                             "aria-label": "Note" });
+  const act = (verb) => async () => {
+    const resp = await fetch(`/api/reports/alerts/${encodeURIComponent(a.alert_id)}/${verb}`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ note: note.value }),
+    });
+    const body = await resp.json().catch(() => ({}));
+    if (!resp.ok) { $("flash").textContent = (body.error && body.error.message) || "Could not update the alert."; return; }
+    shown.set(a.alert_id, { ...a, ...body });
+    renderAlerts();
+  };
+  const status = a.state === "acknowledged" ? ` · acknowledged by ${a.owner || "?"}` : "";
+  return el("li", { class: "alert-item", "data-alert-id": a.alert_id },
+    el("span", { class: "alert-text", text: a.text + status }),
+    el("a", { href: a.cases_url || "#", text: `${a.count} cases` }),
+    note,
+    el("button", { "type": "button", class: "alert-ack", text: "Acknowledge", onclick: act("ack") }),
+    el("button", { "type": "button", class: "alert-resolve", text: "Resolve", onclick: act("resolve") }),
+  );
+}
+
+function addAlert(alert) {
+  if (!alert || !alert.alert_id) return;
+  shown.set(alert.alert_id, { ...(shown.get(alert.alert_id) || {}), ...alert });
+  renderAlerts();
+}
+
+async function loadAlerts() {
+  const resp = await fetch("/api/reports/alerts", { credentials: "same-origin" });
+  if (!resp.ok) return;
+  for (const a of await resp.json()) shown.set(a.alert_id, a);
+  renderAlerts();
+}
