@@ -1,4 +1,4 @@
-"""Static pages: the demo storefront, the agent console and the static folder."""
+"""Static pages: the demo storefront, the agent console, the reports page, the static folder."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ async def console_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "console" / "index.html")
 
 
+async def reports_page(request: web.Request) -> web.FileResponse:
+    # the page checks the role itself (lead or admin) and every /api/reports/* call does too
+    page = STATIC / "reports" / "index.html"
+    return web.FileResponse(page, headers={"Cache-Control": "no-store"})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/console/", console_page)
+    app.router.add_get("/console/reports", reports_page)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)

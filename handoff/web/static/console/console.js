@@ -34,11 +34,13 @@ function start(account) {
   if (!hasRole(account, "agent")) {
     $("login").hidden = false;
     $("login-error").textContent = "This console is for agents; your account has no agent role.";
+    $("login-reports").hidden = !hasRole(account, "lead"); // leads and admins: reports
     return;
   }
   state.account = account;
   $("login").hidden = true;
   $("app").hidden = false;
+  $("reports-link").hidden = !hasRole(account, "lead");
   $("me").textContent = account.name + " · " + account.languages.join(", ") + " · " + account.teams.join(", ");
   document.documentElement.lang = account.language;
   if (hasRole(account, "lead")) loadAlerts();
