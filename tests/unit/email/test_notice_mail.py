@@ -104,8 +104,14 @@ async def test_dead_letters_are_counted_in_healthz_and_listed_for_admins(
     await redis.delete(keys.NOTICE_OUTBOX, keys.NOTICE_RETRY, keys.NOTICE_DEAD)
     await redis.rpush(keys.NOTICE_DEAD, json.dumps({"notice_id": "XB-7:customs_hold:1",
                                                     "attempts": MAX_ATTEMPTS}))  # fmt: skip
-    settings = Settings(redis_url=redis_url, public_url="http://127.0.0.1:8080", demo_accounts=True, rasa_url="http://127.0.0.1:9",
-                        action_server_url="http://127.0.0.1:9", rasa_timeout_s=0.5)  # fmt: skip
+    settings = Settings(
+        redis_url=redis_url,
+        public_url="http://127.0.0.1:8080",
+        demo_accounts=True,
+        rasa_url="http://127.0.0.1:9",
+        action_server_url="http://127.0.0.1:9",
+        rasa_timeout_s=0.5,
+    )
     client = TestClient(TestServer(create_app(settings, [dev_extras])))
     await client.start_server()
     try:
