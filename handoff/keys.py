@@ -110,6 +110,10 @@ EVENTS_STREAM = f"{PREFIX}:events"  # stream: one entry per fact, field "event" 
 # --- proactive notices (handoff.notices) ---
 NOTICE_LEADER = f"{PREFIX}:notices:leader"  # string: the gateway instance running the watcher
 NOTICE_OUTBOX = f"{PREFIX}:notices:outbox"  # list: JSON notices for shoppers without a chat
+# sorted set: JSON notices whose email failed, scored by when to try again
+NOTICE_RETRY = f"{PREFIX}:notices:retry"
+# list: JSON notices given up on after too many failed sends (admins: /api/admin/notices/dead)
+NOTICE_DEAD = f"{PREFIX}:notices:dead"
 
 
 def notice_sent(notice_id: str) -> str:

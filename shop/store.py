@@ -19,6 +19,7 @@ from shop import coupons
 from shop.catalog import BY_SKU, PRODUCTS
 from shop.models import Customer, Order, OrderLine, Product, Refund, Shipment, ShipmentEvent
 from shop.policy import Policies, load_policies
+from shop.tracking import settled
 
 ORDER_ID_RE = re.compile(r"^(?:XB)?-?\s*(\d{6})$", re.IGNORECASE)
 
@@ -46,6 +47,13 @@ class ShopStore(ABC):
 
     @abstractmethod
     def all_orders(self) -> list[Order]: ...
+
+    def open_orders(self) -> list[Order]:
+        """Orders that can still have a shipment problem (not cancelled, parcel not
+        delivered: `shop.tracking.settled`): what the notice watcher scans on every pass.
+        A platform adapter answers from its own index (unfulfilled or in-transit
+        fulfilments); this default filters every order."""
+        return [o for o in self.all_orders() if not settled(o)]
 
     @abstractmethod
     def create_coupon(self, order: Order, tier: str) -> coupons.Coupon:
@@ -183,6 +191,8 @@ class SampleStore(ShopStore):
         self.coupons: coupons.CouponBook = coupons.MemoryCouponBook()  # mutable state
         for order in self._orders.values():
             self._by_email.setdefault(order.email.lower(), []).append(order)
+        # the open orders' ids, once: settled ones (most of a shop) never reopen
+        self._open = [o.order_id for o in self._orders.values() if not settled(o)]
 
     @classmethod
     def from_file(cls, path: Path, now: datetime | None = None) -> SampleStore:
@@ -199,6 +209,10 @@ class SampleStore(ShopStore):
 
     def all_orders(self) -> list[Order]:
         return list(self._orders.values())
+
+    def open_orders(self) -> list[Order]:
+        orders = [self._orders[i] for i in self._open if i in self._orders]
+        return [o for o in orders if not settled(o)]
 
     def create_coupon(self, order: Order, tier: str) -> coupons.Coupon:
         return coupons.issue(self.coupons, self.policies, order, tier, datetime.now(timezone.utc))

@@ -22,6 +22,15 @@ class TrackingAssessment:
     ship_overdue_days: float = 0.0
 
 
+def settled(order: Order) -> bool:
+    """No shipment problem can come any more: the order was cancelled or its parcel
+    delivered (a parcel sent back to us is not settled: that is a problem to tell)."""
+    if order.status == "cancelled":
+        return True
+    events = order.shipment.events if order.shipment else ()
+    return bool(events) and events[-1].code == "delivered"
+
+
 def assess(order: Order, stats: RouteStats, now: datetime) -> TrackingAssessment:
     if order.status == "cancelled":
         return TrackingAssessment("cancelled", None, None, None, None)

@@ -28,13 +28,14 @@ async def account_of(request: web.Request) -> Account | None:
     return await request.app[K.ACCOUNTS].session_account(token_of(request))
 
 
-async def require(request: web.Request, role: str) -> Account:
-    """The logged-in account with `role` (admins have every role), else 401/403."""
+async def require(request: web.Request, role: str, *or_roles: str) -> Account:
+    """The logged-in account with `role` or one of `or_roles` (admins have every role),
+    else 401/403."""
     account = await account_of(request)
     if account is None:
         raise InputError(401, "login_required", "log in first")
-    if not account.has(role):
-        raise InputError(403, "forbidden", f"this needs the {role} role")
+    if not any(account.has(r) for r in (role, *or_roles)):
+        raise InputError(403, "forbidden", f"this needs the {' or '.join((role, *or_roles))} role")
     return account
 
 

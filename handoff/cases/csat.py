@@ -145,7 +145,9 @@ class Csat:
                 "reasons": [{"code": "sentiment", "detail": detail}],
                 "lead": True,
             }
-            await self.handoff.enqueue(conv_id, escalation, meta.get("team") or "general")
+            # to the leads' team, whatever team had it: the agent who closed it must not
+            # be the one who picks the complaint about it up again
+            await self.handoff.enqueue(conv_id, escalation, self.handoff.config.lead_team)
             await self.redis.publish(
                 keys.channel(conv_id),
                 json.dumps({"event": events.MODE, "mode": "queued", "agent_name": None}),

@@ -2,7 +2,9 @@
 
 Every gateway subscribes to all conversation channels, the agents' channels and the queue
 channel; it forwards what it hears to the sockets it holds (a shopper on gateway A and the
-agent on gateway B both see every entry, in transcript order, once).
+agent on gateway B both see every entry, in transcript order, once) and to its listeners
+(the desk: queue and agent events; the email channel: every conversation's entries). One
+subscription and one reconnect loop per gateway, whatever listens.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class SocketHub:
         self.by_conversation: dict[str, set[Sink]] = defaultdict(set)
         self.queue_listeners: list[Callable[[str], Awaitable[None]]] = []
         self.agent_listeners: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
+        # every conversation's entries and events, socket or not (store-and-forward
+        # channels such as email); a listener must return quickly (spawn slow work)
+        self.entry_listeners: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
         self.listening = False  # the pub/sub listener is subscribed (reported by /healthz)
 
     def add(self, conv_id: str, sink: Sink) -> None:
@@ -86,8 +91,16 @@ class SocketHub:
                 await agent_listener(login, json.loads(text))
         else:
             conv_id = channel[len(keys.channel("")) :]
+            if conv_id not in self.by_conversation and not self.entry_listeners:
+                return
+            payload = json.loads(text)
+            for entry_listener in self.entry_listeners:
+                try:
+                    await entry_listener(conv_id, payload)
+                except Exception:  # noqa: BLE001 - one listener must not starve the sockets
+                    LOG.exception("entry_listener_failed", extra={"conversation_id": conv_id})
             if conv_id in self.by_conversation:
-                await self.deliver(conv_id, event_message(json.loads(text)))
+                await self.deliver(conv_id, event_message(payload))
 
     async def listen(self, redis: Redis) -> None:
         """Forward everything published on our channels to the local sockets; when Redis

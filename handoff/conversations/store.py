@@ -18,13 +18,26 @@ from handoff.errors import Forbidden
 # Append one transcript entry atomically: number it, store it, index the conversation and
 # publish it, so every gateway's sockets see entries in the same order exactly once.
 # ARGV: now, conv_id, meta fields as one JSON object ("{}" for none), retention seconds
-# (0 = keep forever), then one JSON entry per argument. Every append pushes the expiry of
-# the conversation's keys back and forgets index entries older than the retention.
+# (0 = keep forever), the order id to index ("" for none), then one JSON entry per
+# argument. Every append pushes the expiry of the conversation's keys back and forgets
+# index entries older than the retention. The order -> conversation index (KEYS[6], where
+# notices go) is written once per (order, conversation): the hash remembers which order
+# it indexed (`order_indexed`), so the turns after the order was verified write nothing
+# (unless the index expired meanwhile: then it is written again).
 _APPEND = """
 local out = {}
 local meta = cjson.decode(ARGV[3])
 for k, v in pairs(meta) do redis.call('HSET', KEYS[3], k, v) end
-for i = 5, #ARGV do
+if ARGV[5] ~= '' and (redis.call('HGET', KEYS[3], 'order_indexed') ~= ARGV[5]
+                      or redis.call('EXISTS', KEYS[6]) == 0) then
+  if tonumber(ARGV[4]) > 0 then
+    redis.call('SET', KEYS[6], ARGV[2], 'EX', ARGV[4])
+  else
+    redis.call('SET', KEYS[6], ARGV[2])
+  end
+  redis.call('HSET', KEYS[3], 'order_indexed', ARGV[5])
+end
+for i = 6, #ARGV do
   local seq = redis.call('INCR', KEYS[1])
   local entry = cjson.decode(ARGV[i])
   entry['seq'] = seq
@@ -100,6 +113,7 @@ class ConversationStore:
         now = time.time()
         clean_meta = fields(**(meta or {}))
         payloads = [json.dumps({**e, "at": now}, ensure_ascii=False) for e in entries]
+        order_id = str(clean_meta.get("order_id") or "")  # notices about it go here
         raw = await self._append(
             keys=[
                 keys.seq(conv_id),
@@ -107,15 +121,10 @@ class ConversationStore:
                 keys.conversation(conv_id),
                 keys.CONVERSATIONS,
                 keys.channel(conv_id),
+                keys.order_conversation(order_id),
             ],
-            args=[now, conv_id, json.dumps(clean_meta), self.retention_s, *payloads],
+            args=[now, conv_id, json.dumps(clean_meta), self.retention_s, order_id, *payloads],
         )
-        if clean_meta.get("order_id"):  # where notices about this order go (handoff.notices)
-            await self.redis.set(
-                keys.order_conversation(clean_meta["order_id"]),
-                conv_id,
-                ex=self.retention_s or None,
-            )
         return [json.loads(x) for x in raw]
 
     async def publish(self, conv_id: str, event: str, **fields: Any) -> None:

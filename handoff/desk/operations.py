@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from bot import copy, language
-from handoff import events
+from handoff import events, keys
 from handoff.accounts.store import Account, AccountStore
 from handoff.cases.csat import Csat
 from handoff.cases.events import EventBus
@@ -176,6 +176,7 @@ class Desk:
             None, order_panel, meta.get("order_id"), meta.get("last_intent")
         )
         escalation = json.loads(meta.get("escalation") or "{}")
+        by_email = await self.redis.sismember(keys.EMAIL_CONVERSATIONS, conv_id)
         await conn.send(
             {
                 "type": events.TRANSCRIPT,
@@ -202,7 +203,8 @@ class Desk:
                         "csat_comment",
                         "csat_agent",
                     )
-                },
+                }
+                | {"channel": "email" if by_email else "chat"},
                 "reasons": escalation.get("reasons", []),
             }
         )
@@ -283,7 +285,7 @@ class Desk:
             await self.notice(conv_id, "agent_joined", agent=target.name)
             await self.store.publish(conv_id, events.MODE, mode="agent", agent_name=target.name)
         elif to_team:
-            teams = set(self.handoff.config.teams) | {"general"}
+            teams = set(self.handoff.config.teams) | {"general", self.handoff.config.lead_team}
             if to_team not in teams:
                 raise DeskError("unknown_team", f"teams are {', '.join(sorted(teams))}")
             await self.notice(conv_id, "agent_transferred", agent=conn.account.name)

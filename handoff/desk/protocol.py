@@ -102,7 +102,7 @@ async def hello(desk: Desk, conn: AgentConnection) -> dict[str, Any]:
         "canned": list(canned(conn.account.language)),
         "resolutions": list(cfg.resolutions),
         "issue_types": list(cfg.issue_types),
-        "teams": sorted(set(cfg.teams) | {"general"}),
+        "teams": sorted(set(cfg.teams) | {"general", cfg.lead_team}),
         "agents": [
             {
                 "login": a["login"],
@@ -117,8 +117,9 @@ async def hello(desk: Desk, conn: AgentConnection) -> dict[str, Any]:
 
 
 async def agent_socket(request: web.Request) -> web.StreamResponse:
-    """The console's websocket: login required (401/403 before the upgrade)."""
-    account = await auth.require(request, "agent")
+    """The console's websocket: an agent or a lead (leads take reopened low-CSAT cases);
+    login required (401/403 before the upgrade)."""
+    account = await auth.require(request, "agent", "lead")
     if not origin_allowed(request):
         raise Forbidden("origin_not_allowed", "this site may not open the console")
     desk = request.app[K.DESK]

@@ -55,6 +55,7 @@ async def routing_view(
     ]
     speakers = {lang for a in available for lang in a.languages}
     team_covered = {t for a in available for t in a.teams}
+    lead_team = handoff.config.lead_team
     for item in items:
         lang, team = item.get("language") or "en", item.get("team") or "general"
         speaks = lang in account.languages
@@ -62,9 +63,13 @@ async def routing_view(
         item["speaks_language"] = speaks
         item["needs_translation"] = not speaks
         item["claimable"] = in_team and (speaks or lang not in speakers)
+        if team == lead_team:  # a reopened low-CSAT case: leads only, whoever is online
+            item["claimable"] = account.has("lead")
         item["route_note"] = (
             ""
             if item["claimable"]
+            else "for a lead"
+            if team == lead_team
             else f"routed to team {team}"
             if not in_team
             else f"an available colleague speaks {lang}"

@@ -1,5 +1,7 @@
 """The notice watcher: one per deployment, telling each shipment problem once.
 
+Each pass scans the shop's open orders (`ShopStore.open_orders`: not delivered, cancelled
+or returned), not every order: a settled order has no shipment left to go wrong.
 Every gateway runs the loop; only the leader scans (a Redis key held with a TTL and renewed
 while it lives, so a dead leader is replaced within `every_s * 3`). Even two scans at once
 could not tell a problem twice: each notice is claimed with SET NX before it is written.
@@ -64,7 +66,8 @@ class NoticeWatcher:
     async def scan_once(self) -> list[dict[str, Any]]:
         """Tell every new problem; what was told (for logs and tests)."""
         now = self.now()
-        orders = shopdata.store().all_orders()
+        # only orders whose shipment can still go wrong: not the delivered majority
+        orders = shopdata.store().open_orders()
         notices = await asyncio.get_running_loop().run_in_executor(
             None, due, orders, shopdata.route_stats(), now, self.lookback
         )

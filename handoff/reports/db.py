@@ -139,7 +139,6 @@ def _migration_3(conn: Connection) -> None:
     metadata.create_all(conn, tables=[alert_states])
 
 
-
 def _migration_4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[weekly_cells])
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_cases_day ON cases (day)"))

@@ -27,6 +27,7 @@ class HandoffConfig:
     reason_teams: dict[str, str]
     resolutions: tuple[str, ...]
     issue_types: tuple[str, ...]
+    lead_team: str = "leads"  # reopened low-CSAT cases: claimable by leads only
 
     def team_for(self, intent: str | None, reasons: list[str]) -> str:
         for code in reasons:
@@ -65,4 +66,5 @@ def load_config(path: Path = CONFIG_FILE) -> HandoffConfig:
         reason_teams=dict(doc.get("reason_teams") or {}),
         resolutions=tuple(doc["resolutions"]),
         issue_types=tuple(doc["issue_types"]),
+        lead_team=str(doc.get("lead_team") or "leads"),
     )

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import entities, language
 from handoff.accounts import auth
 from handoff.cases.csat import check_answer
+from handoff.channels.email.notices import counts as notice_counts
 from handoff.conversations.text import check_client_id, check_conversation_id, clean_text
 from handoff.errors import Forbidden, InputError, NotFound, Unavailable
 from handoff.escalation import score as scoring
@@ -115,6 +116,8 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         await asyncio.wait_for(request.app[K.REDIS].ping(), 2)
         checks["redis"] = {"ok": True}
+        # informational: a dead-lettered notice is an admin's to-do, not an outage
+        checks["notices"] = {"ok": True, **await notice_counts(request.app[K.REDIS])}
     except Exception as exc:  # noqa: BLE001 - any failure means "not ok"
         checks["redis"] = {"ok": False, "error": type(exc).__name__}
     checks["pubsub"] = {"ok": request.app[K.SOCKETS].listening}

@@ -173,8 +173,8 @@ def test_empty_database_says_no_cases_yet_and_the_console_links_here(
     url = reports_gateway(history=False)
     watched = open_page(url + "/console/", width=1280, height=800)
     page = watched.page
-    log_in(page, "nora", "demo-nora-2026")  # a lead without the agent role
-    link = page.locator("#login-reports")
+    log_in(page, "nora", "demo-nora-2026")  # a lead: the console's header links the reports
+    link = page.locator("#reports-link")
     expect(link).to_be_visible()
     link.click()
     page.wait_for_url("**/console/reports")

@@ -100,7 +100,14 @@ def test_close_asks_csat_and_a_low_rating_reopens_for_a_lead(stack: Any) -> None
                 )
             ).json()
             item = next(i for i in queue["items"] if i["conversation_id"] == conv_id)
-            assert "sentiment" in str(item), item
+            assert [r["code"] for r in item["reasons"]] == ["sentiment"], item
+            # for a lead: lena (who closed it) may not take it; nora (lead role only) may
+            assert item["team"] == "leads" and item["claimable"] is False, item
+            refused = await lena.call(type="claim", conversation_id=conv_id)
+            assert refused["type"] == "error", refused
+            nora = await AgentClient(s, base, "nora", "demo-nora-2026").connect()
+            assert (await nora.call(type="claim", conversation_id=conv_id))["type"] == "ok"
+            await nora.close()
             await ws.close()
             await lena.close()
 

@@ -1,16 +1,14 @@
 """The email `Channel`: the inbound SMTP listener, agent replies out as email, the mail page.
 
 Store-and-forward (see handoff/channels/base.py): no socket per shopper. The channel
-listens to every conversation's live entries itself and mails an agent's reply in an email
-conversation to the thread; with several gateways, a Redis claim per entry makes exactly
-one of them send it.
+listens to every conversation's live entries as a listener of the gateway's socket hub (no
+pub/sub connection of its own) and mails an agent's reply in an email conversation to the
+thread; with several gateways, a Redis claim per entry makes exactly one of them send it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,7 +16,6 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot import copy
 from handoff import keys
@@ -44,47 +41,33 @@ async def follow_up_by_email(redis: Redis, threads: Threads, conv_id: str, lang:
     return True
 
 
-async def forward_agent_replies(redis: Redis, inbound: EmailInbound) -> None:
-    """Mail every agent entry of an email conversation to its thread, once."""
-    threads = inbound.threads()
-    while True:
-        pubsub = redis.pubsub()
+class AgentReplyForwarder:
+    """A hub listener (handoff.channels.hub): mails every agent entry of an email
+    conversation to its thread, once across gateways. The hub's dispatch must not wait for
+    SMTP, so the send runs as a task of the inbound side (cancelled on shutdown)."""
+
+    def __init__(self, redis: Redis, inbound: EmailInbound) -> None:
+        self.redis, self.inbound = redis, inbound
+
+    async def __call__(self, conv_id: str, entry: dict[str, Any]) -> None:
+        if entry.get("speaker") == "agent" and "seq" in entry:
+            self.inbound.submit(self.forward(conv_id, entry))
+
+    async def forward(self, conv_id: str, entry: dict[str, Any]) -> None:
+        threads = self.inbound.threads()
+        lang = entry.get("language") or "en"
+        if not await threads.is_email(conv_id) and not await follow_up_by_email(
+            self.redis, threads, conv_id, lang
+        ):
+            return
+        if not await threads.claim_send(conv_id, int(entry["seq"])):
+            return
         try:
-            await pubsub.psubscribe(keys.CHANNEL_PATTERN)
-            while True:
-                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if msg is None:
-                    continue
-                channel = msg["channel"]
-                channel = channel.decode() if isinstance(channel, bytes) else channel
-                conv_id = channel[len(keys.channel("")) :]
-                entry: dict[str, Any] = json.loads(msg["data"])
-                if entry.get("speaker") != "agent" or "seq" not in entry:
-                    continue
-                if not await threads.is_email(conv_id) and not await follow_up_by_email(
-                    redis, threads, conv_id, entry.get("language") or "en"
-                ):
-                    continue
-                if not await threads.claim_send(conv_id, int(entry["seq"])):
-                    continue
-                try:
-                    await inbound.send_reply(
-                        conv_id, [str(entry.get("text", ""))], entry.get("language") or "en",
-                        automatic=False,
-                    )  # fmt: skip
-                except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
-                    LOG.error(
-                        "email_send_failed",
-                        extra={"conversation_id": conv_id, "error": repr(exc)},
-                    )
-        except asyncio.CancelledError:
-            raise
-        except (RedisError, OSError) as exc:
-            LOG.warning("email_forwarder_lost", extra={"error": repr(exc)})
-            await asyncio.sleep(1.0)
-        finally:
-            with contextlib.suppress(Exception):
-                await pubsub.close()
+            await self.inbound.send_reply(
+                conv_id, [str(entry.get("text", ""))], lang, automatic=False
+            )
+        except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
+            LOG.error("email_send_failed", extra={"conversation_id": conv_id, "error": repr(exc)})
 
 
 class EmailChannel:
@@ -119,16 +102,17 @@ class EmailChannel:
                 LOG.info("email_listening", extra={"port": settings.email_inbound_port})
             except OSError as exc:  # another gateway on this host holds the port
                 LOG.warning("email_listen_failed", extra={"error": repr(exc)})
-        forwarder = asyncio.create_task(forward_agent_replies(app[K.REDIS], inbound))
+        forwarder = AgentReplyForwarder(app[K.REDIS], inbound)
+        app[K.SOCKETS].entry_listeners.append(forwarder)
         notices = asyncio.create_task(
             send_notices(app[K.REDIS], Mailer(settings.smtp_url), settings)
         )
         yield
-        forwarder.cancel()
+        app[K.SOCKETS].entry_listeners.remove(forwarder)
         notices.cancel()
         if server is not None:
             server.close()
             await server.wait_closed()
         for task in list(inbound.tasks):
             task.cancel()
-        await asyncio.gather(forwarder, notices, *inbound.tasks, return_exceptions=True)
+        await asyncio.gather(notices, *inbound.tasks, return_exceptions=True)

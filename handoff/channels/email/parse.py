@@ -64,6 +64,7 @@ class InboundMail:
     to: tuple[str, ...] = ()
     # our receiving MTA said the From: domain failed SPF/DKIM/DMARC: the address is forged
     sender_forged: bool = False
+    html: str = ""  # the text/html part as sent (shown to agents as text, never rendered)
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -217,4 +218,5 @@ def parse(
         order_id=find_order_id(subject, text),
         to=to,
         sender_forged=sender_forged(msg),
+        html=markup,
     )

@@ -13,7 +13,9 @@ import re
 from aiohttp import web
 
 from handoff import keys
+from handoff.accounts import auth
 from handoff.channels.email.catcher import require_staff
+from handoff.channels.email.notices import counts, dead_letters
 from handoff.channels.email.parse import ALLOWED_TYPES
 from handoff.channels.email.threads import Threads
 from handoff.conversations.text import check_conversation_id
@@ -64,6 +66,16 @@ async def attachment(request: web.Request) -> web.Response:
     )
 
 
+async def dead_notices(request: web.Request) -> web.Response:
+    """Admins: the proactive notices whose email failed too often (newest last)."""
+    await auth.require(request, "admin")
+    redis = request.app[K.REDIS]
+    return web.json_response(
+        {"count": (await counts(redis))["dead"], "notices": await dead_letters(redis)}
+    )
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/admin/notices/dead", dead_notices)
     app.router.add_get("/api/console/email/{conversation_id}", originals)
     app.router.add_get("/api/console/email/{conversation_id}/files/{file_id}", attachment)

@@ -102,6 +102,8 @@ class Threads:
                 "from": mail.sender,
                 "subject": mail.subject,
                 "original": mail.original[:100_000],
+                "text": mail.text[:100_000],  # what the shopper wrote now (quotes cut)
+                "html": mail.html[:200_000],
                 "html_only": mail.html_only,
                 "attachments": files,
                 "refused": [

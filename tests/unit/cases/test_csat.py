@@ -107,3 +107,36 @@ async def test_bot_resolved_chat_asked_once_only_in_mode_all(aio: Redis) -> None
     events = _kinds(await aio.xrange(keys.EVENTS_STREAM))
     assert [e.kind for e in events] == ["bot_resolved", "csat_asked"]
     assert events[1].data == {"agent": None}
+
+
+async def test_a_reopened_case_waits_for_a_lead_not_for_the_agent_who_closed_it(
+    aio: Redis,
+) -> None:
+    """Closed by a logistics agent, rated 1 with an angry comment: back in the queue in the
+    leads' team with reason sentiment; the agent (same team, same language, the only one
+    online) may not claim it, a lead may — in any language."""
+    from handoff.accounts.store import Account, AccountStore
+    from handoff.desk.views import routing_view
+
+    handoff = HandoffStore(aio)
+    accounts = AccountStore(aio)
+    agent = Account("lena9", "Lena", ("de", "en"), ("general", "logistics"), ("agent",))
+    lead = Account("nora9", "Nora", ("fr",), ("general",), ("lead",))
+    for account in (agent, lead):
+        await accounts.save(account, f"password of {account.login}")
+    await handoff.set_status(agent.login, "available")
+    await aio.hset(
+        keys.conversation("c7"), mapping={"mode": "bot", "language": "de", "team": "logistics"}
+    )
+    csat = Csat(aio, handoff, "agent")
+    assert await csat.ask("c7", agent.login)
+    assert (await csat.answer("c7", 1, "Eine Frechheit!"))["reopened"] is True
+
+    meta = await aio.hgetall(keys.conversation("c7"))
+    assert meta[b"team"] == handoff.config.lead_team.encode() == b"leads"
+    assert meta[b"mode"] == b"queued" and meta[b"priority"] == b"high"
+    [item] = (await routing_view(handoff, accounts, agent))["items"]
+    assert [r["code"] for r in item["reasons"]] == ["sentiment"]
+    assert item["claimable"] is False and item["route_note"] == "for a lead"
+    [for_lead] = (await routing_view(handoff, accounts, lead))["items"]
+    assert for_lead["claimable"] is True and for_lead["needs_translation"] is True

@@ -43,3 +43,44 @@ async def test_cases_are_kept_for_years(redis_url: str) -> None:
     )  # fmt: skip
     assert await redis.ttl(keys.case(case_id)) > 1000 * 86400
     await redis.close()
+
+
+def _sets(info: dict) -> int:  # type: ignore[type-arg]
+    return int((info.get("cmdstat_set") or {}).get("calls", 0))
+
+
+async def test_the_order_index_is_written_once_per_order_and_conversation(
+    redis_url: str,
+) -> None:
+    """Every turn of a verified chat carries its order_id in the meta; the order ->
+    conversation index (where notices go) is written on the first of them only."""
+    redis = Redis.from_url(redis_url)
+    store = ConversationStore(redis, retention_s=3600)
+    await redis.config_resetstat()
+    for n in range(5):
+        await store.append_many(
+            "idx-1", [{"speaker": "shopper", "text": f"turn {n}"}], meta={"order_id": "XB-100001"}
+        )
+    assert _sets(await redis.info("commandstats")) == 1
+    assert await redis.get(keys.order_conversation("XB-100001")) == b"idx-1"
+    assert 3500 < await redis.ttl(keys.order_conversation("XB-100001")) <= 3600
+    # a second order in the same chat, and the first order in another chat: one write each
+    await store.append_many(
+        "idx-1", [{"speaker": "bot", "text": "ok"}], meta={"order_id": "XB-100002"}
+    )
+    await store.append_many(
+        "idx-2", [{"speaker": "bot", "text": "ok"}], meta={"order_id": "XB-100001"}
+    )
+    await store.append_many(
+        "idx-2", [{"speaker": "bot", "text": "ok"}], meta={"order_id": "XB-100001"}
+    )
+    assert _sets(await redis.info("commandstats")) == 3
+    assert await redis.get(keys.order_conversation("XB-100002")) == b"idx-1"
+    assert await redis.get(keys.order_conversation("XB-100001")) == b"idx-2"
+    # the index expired while the chat went on: written again
+    await redis.delete(keys.order_conversation("XB-100001"))
+    await store.append_many(
+        "idx-2", [{"speaker": "bot", "text": "ok"}], meta={"order_id": "XB-100001"}
+    )
+    assert await redis.get(keys.order_conversation("XB-100001")) == b"idx-2"
+    await redis.close()

@@ -113,3 +113,25 @@ async def test_one_leader_at_a_time_and_a_dead_one_is_replaced(redis: Redis) -> 
     assert await a.lead()  # renewing its own lead
     await asyncio.sleep(0.4)  # a stops renewing (died): its lead runs out after 3 periods
     assert await b.lead() and not await a.lead()
+
+
+async def test_a_pass_scans_the_open_orders_only_and_misses_no_problem(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher reads `open_orders()` (not delivered, cancelled or returned), never
+    every order — and tells exactly the problems a scan of every order finds."""
+    shop = shopdata.store()
+    stats = shopdata.route_stats()  # (built from every order once, cached)
+    everything = due(shop.all_orders(), stats, shop.now(), timedelta(days=3650))
+    opened = shop.open_orders()
+    assert everything and len(opened) < len(shop.all_orders()) / 3
+
+    def every_order() -> list[Any]:
+        raise AssertionError("the watcher scanned every order")
+
+    monkeypatch.setattr(shop, "all_orders", every_order)
+    watcher = NoticeWatcher(
+        redis, ConversationStore(redis, 86400), "gw-o", lookback=timedelta(days=3650)
+    )
+    told = await watcher.scan_once()
+    assert sorted(t["notice_id"] for t in told) == sorted(n.notice_id for n in everything)

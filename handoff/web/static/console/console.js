@@ -2,8 +2,8 @@
 // canned replies, transfer / release / close / hand back. Everything shoppers wrote is
 // put on the page with textContent only — never as HTML. An ES module (strict, scoped):
 // the DOM helpers, login and the reconnecting socket come from /static/shared/ui.js.
-import { $, el, fillSelect, bindLoginForm, currentAccount, logOut, hasRole, reconnectingSocket }
-  from "/static/shared/ui.js";
+import { $, el, fillSelect, bindLoginForm, currentAccount, logOut, hasRole, reconnectingSocket,
+  requestJson } from "/static/shared/ui.js";
 
 const state = { account: null, socket: null, queue: [], mine: [], now: 0, skew: 0,
                 current: null, transcripts: new Map(), meta: new Map(), order: new Map(),
@@ -31,10 +31,9 @@ $("logout").addEventListener("click", async () => {
 });
 
 function start(account) {
-  if (!hasRole(account, "agent")) {
+  if (!hasRole(account, "agent") && !hasRole(account, "lead")) {
     $("login").hidden = false;
-    $("login-error").textContent = "This console is for agents; your account has no agent role.";
-    $("login-reports").hidden = !hasRole(account, "lead"); // leads and admins: reports
+    $("login-error").textContent = "This console is for agents and leads; your account has neither role.";
     return;
   }
   state.account = account;
@@ -84,7 +83,11 @@ function handle(m) {
       if (!list) break;
       if (list.some((e) => e.seq === m.entry.seq)) break; // once
       list.push(m.entry);
-      if (m.conversation_id === state.current) { appendEntry(m.entry); $("typing").hidden = true; }
+      if (m.conversation_id === state.current) {
+        appendEntry(m.entry); $("typing").hidden = true;
+        const meta = state.meta.get(m.conversation_id) || {};
+        if (m.entry.speaker === "shopper" && meta.channel === "email") loadEmails(m.conversation_id, true);
+      }
       break;
     }
     case "typing":
@@ -207,6 +210,50 @@ function renderChat() {
   for (const e of state.transcripts.get(id) || []) appendEntry(e);
   renderOrder(state.order.get(id));
   renderLists();
+  loadEmails(id, meta.channel === "email");
+}
+
+// ---------- email originals ----------
+// The mails as received, for email conversations: the new text, the whole message (quoted
+// history) and any HTML source folded away — all as text, never parsed as markup — and
+// the attachments as download links (the gateway serves them as attachments).
+function kb(n) { return n < 1024 ? n + " B" : (n / 1024).toFixed(n < 10240 ? 1 : 0) + " KB"; }
+function folded(summary, text, cls) {
+  const d = el("details", "fold");
+  d.append(el("summary", "", summary), el("pre", cls || "", text));
+  return d;
+}
+function mailNode(convId, m) {
+  const li = el("li", "mail");
+  const at = m.at ? new Date(m.at * 1000).toISOString().slice(0, 16).replace("T", " ") : "";
+  li.append(el("div", "mail-head", m.from + " · " + (m.subject || "(no subject)") + " · " + at));
+  li.append(el("pre", "mail-new", m.text || m.original || ""));
+  if (m.original && m.original !== m.text) li.append(folded("Whole message with quoted history", m.original, "mail-original"));
+  if (m.html) li.append(folded("HTML source (shown as text, never run)", m.html, "source"));
+  if ((m.attachments || []).length) {
+    const files = el("ul", "files");
+    for (const f of m.attachments) {
+      const href = "/api/console/email/" + encodeURIComponent(convId) + "/files/" + encodeURIComponent(f.id);
+      files.append(el("li", "file", el("a", { href, download: f.name, class: "download" }, f.name),
+                      " · " + f.type + " · " + kb(f.size)));
+    }
+    li.append(files);
+  }
+  for (const r of m.refused || []) li.append(el("div", "refused", "Not kept: " + r.name + " (" + r.type + ", " + r.reason + ")"));
+  return li;
+}
+async function loadEmails(convId, isEmail) {
+  const view = $("email-view");
+  view.hidden = true;
+  $("email-mails").replaceChildren();
+  if (!isEmail) return;
+  let mails;
+  try { mails = (await requestJson("GET", "/api/console/email/" + encodeURIComponent(convId))).mails; }
+  catch (err) { flash("Could not load the emails: " + err.message); return; }
+  if (state.current !== convId) return; // the agent opened another chat meanwhile
+  $("email-mails").replaceChildren(...mails.map((m) => mailNode(convId, m)));
+  $("email-count").textContent = "(" + mails.length + ")";
+  view.hidden = mails.length === 0;
 }
 function appendEntry(e) {
   const who = e.speaker === "agent" ? (e.agent && e.agent.name) || "Agent"
