@@ -173,7 +173,7 @@ def test_smtp_url_forms() -> None:
 
 
 def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url, relay) -> None:  # type: ignore[no-untyped-def]
-    from handoff.channels.email.channel import forward_agent_replies
+    from handoff.channels.email.channel import AgentReplyForwarder
     from handoff.conversations.store import ConversationStore
 
     async def go() -> None:
@@ -181,14 +181,19 @@ def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url
         store = ConversationStore(redis, 3600)
         threads = Threads(redis, 3600)
         inbound = EmailInbound(Settings(), lambda: None, lambda: threads, Mailer(relay.url))  # type: ignore[arg-type,return-value]
-        # two forwarders: two gateways on one Redis
-        tasks = [asyncio.create_task(forward_agent_replies(redis, inbound)) for _ in range(2)]
-        await asyncio.sleep(0.3)
+        # two forwarders: two gateways' hubs on one Redis each hear every entry
+        forwarders = [AgentReplyForwarder(redis, inbound) for _ in range(2)]
+
+        async def append(conv_id: str, entries: list[dict[str, Any]], **meta: Any) -> None:
+            for entry in await store.append_many(conv_id, entries, meta=meta or None):
+                for forward in forwarders:
+                    await forward(conv_id, entry)
+
         try:
             # an after-hours chat: the shopper was promised the answer at the order's email
             await store.append_many("chat-after-hours", [], meta={"email_followup": "k@ex.de"})
-            await store.append_many("chat-plain", [{"speaker": "agent", "text": "nope"}])
-            await store.append_many(
+            await append("chat-plain", [{"speaker": "agent", "text": "nope"}])
+            await append(
                 "chat-after-hours",
                 [
                     {"speaker": "shopper", "text": "Hallo?", "language": "de"},
@@ -201,7 +206,7 @@ def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url
             assert mail["Auto-Submitted"] is None  # a person wrote it
             body = mail.get_body(preferencelist=("plain",)).get_content()
             assert "Mit freundlichen Grüßen" in body and not body.startswith("Guten Tag")
-            await store.append_many(
+            await append(
                 "chat-after-hours", [{"speaker": "agent", "text": "Noch etwas:", "language": "de"}]
             )
             second = await asyncio.to_thread(
@@ -212,9 +217,6 @@ def test_agent_replies_are_mailed_once_for_email_and_after_hours_chats(redis_url
             await asyncio.sleep(0.5)
             assert len(relay.messages) == 2  # once each, though two forwarders heard them
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             await redis.close()
 
     asyncio.run(go())
