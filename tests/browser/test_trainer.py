@@ -116,6 +116,9 @@ def analyze(url: str, text: str) -> dict[str, Any]:
     return dict(http_json("POST", f"{url}/api/analyze", {"text": text}))
 
 
+# training, evaluation, activation on every worker and rollback each may take minutes on a
+# loaded 2-core CI machine; the per-step waits below bound each one.
+@pytest.mark.timeout(1200)
 def test_add_train_evaluate_activate_rollback(console: dict[str, Any], browser: Any) -> None:
     url, rasa = console["url"], console["rasa"]
     text = f"{PHRASE}, order {ORDER}"

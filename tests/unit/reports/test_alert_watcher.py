@@ -97,6 +97,15 @@ async def listen(redis: Redis, logins: list[str], into: dict[str, list[Any]]) ->
         await pubsub.close()
 
 
+async def until(predicate: Any, timeout_s: float = 15.0) -> None:
+    """Wait for a condition instead of a fixed sleep: a loaded CI machine is slow, not wrong."""
+    deadline = time.monotonic() + timeout_s
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(0.05)
+
+
 async def test_two_watchers_tell_each_new_alert_once(
     redis: Redis, receiver: Receiver, tmp_path: Path
 ) -> None:
@@ -105,7 +114,12 @@ async def test_two_watchers_tell_each_new_alert_once(
     accounts = await seed_accounts(redis)
     heard: dict[str, list[Any]] = {}
     listener = asyncio.create_task(listen(redis, ["nora", "lena"], heard))
-    await asyncio.sleep(0.3)
+
+    async def subscribed() -> bool:
+        counts = await redis.pubsub_numsub(keys.agent_channel("nora"), keys.agent_channel("lena"))
+        return all(n > 0 for _, n in counts)
+
+    await until(subscribed)
     async with aiohttp.ClientSession() as session:
         watchers = [
             AlertWatcher(redis, db, accounts, f"gw-{i}", every_s=0.2,
@@ -113,7 +127,12 @@ async def test_two_watchers_tell_each_new_alert_once(
             for i in (1, 2)
         ]  # fmt: skip
         tasks = [asyncio.create_task(w.run_forever()) for w in watchers]
-        await asyncio.sleep(1.5)  # several rounds each
+
+        async def told() -> bool:
+            return len(receiver.hits) >= 1 and len(receiver.hits) >= db.count(alert_states)
+
+        await until(told)
+        await asyncio.sleep(1.0)  # several more rounds each: nothing may be told again
         # and two computations at the very same moment still tell nothing twice
         assert await asyncio.gather(*[w.scan_once() for w in watchers]) == [[], []]
         for t in tasks:
@@ -122,7 +141,12 @@ async def test_two_watchers_tell_each_new_alert_once(
         for w in watchers:
             assert w.webhook is not None
             await w.webhook.close()
-    await asyncio.sleep(0.3)
+
+    async def framed() -> bool:
+        return len(heard.get("nora", [])) >= len(receiver.hits)
+
+    await until(framed, 5.0)
+    await asyncio.sleep(0.2)  # a duplicate frame, were there one, would arrive now
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)
 
