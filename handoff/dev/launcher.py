@@ -373,6 +373,25 @@ class Stack:
         self.procs.clear()
 
 
+def load_history() -> None:
+    """The reports database gets the generated 12 weeks on first start (DEMO_HISTORY=0: no)."""
+    if os.environ.get("DEMO_HISTORY", "1") == "0":
+        log("reports: DEMO_HISTORY=0, no generated history loaded")
+        return
+    import sqlalchemy as sa
+
+    from handoff.dev.history import load_demo_history
+    from handoff.reports.db import ReportsDB, database_url
+
+    url = database_url()
+    db = ReportsDB(url)
+    try:
+        where = sa.engine.make_url(url).render_as_string(hide_password=True)
+        log(load_demo_history(db).describe(where))
+    finally:
+        db.engine.dispose()
+
+
 class SupervisionFailed(RuntimeError):
     """A child keeps crashing: better to stop (exit 1) than to flap forever."""
 
@@ -459,6 +478,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        load_history()
         stack.start()
         log("ready:")
         log(f"  demo storefront with the chat widget: {stack.gateway_url}/")
