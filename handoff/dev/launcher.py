@@ -468,6 +468,8 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
         email_inbound_port=int(os.environ.get("EMAIL_INBOUND_PORT", "2525")),
+        # the notice watcher looks every 15 s (not 5 min), so `make demo-stall` shows quickly
+        extra_env={"NOTICES_EVERY_S": os.environ.get("NOTICES_EVERY_S", "15")},
     )
     stopping = False
 
@@ -493,6 +495,10 @@ def main() -> int:
         log(
             f"  email: send to 127.0.0.1:{stack.email_inbound_port} (SMTP); caught outbound "
             f"mail: {stack.gateway_url}/console/mail"
+        )
+        log(
+            f"  reports and red light: {stack.gateway_url}/console/reports (lead nora); "
+            "a stalled parcel and its notice: make demo-stall [ORDER=XB-…]"
         )
         log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
         supervisor = Supervisor(stack)
