@@ -290,9 +290,13 @@ def load_store(path: Path | None = None) -> ShopStore:
     if kind != "sample":
         raise ValueError(f"unknown SHOP_STORE {kind!r}: only 'sample' ships with this build")
     path = path or default_store_path()
+    # one clock for every process of a deployment (the launcher sets it): the sample
+    # store's times, and so the notices' ids, are then the same in every gateway
+    pinned = os.environ.get("SHOP_NOW", "").strip()
+    now = datetime.fromisoformat(pinned) if pinned else None
     if not path.exists():
         from shop.generate import generate
 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(generate(), ensure_ascii=False), encoding="utf-8")
-    return SampleStore.from_file(path)
+    return SampleStore.from_file(path, now=now)

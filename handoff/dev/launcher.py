@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -130,6 +131,9 @@ class Stack:
     model: Path | None = None
     persist_redis: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # the sample store's "now" for every child (SHOP_NOW): gateways started or restarted
+    # later see the same order times, so a notice has the same id in each of them
+    shop_now: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
     specs: dict[str, tuple[list[str], str, dict[str, str] | None]] = field(default_factory=dict)
     _secrets: dict[str, str] = field(default_factory=dict, repr=False)
@@ -185,6 +189,7 @@ class Stack:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
             "GATEWAY_PORT": str(self.gateway_port),
             "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
+            "SHOP_NOW": os.environ.get("SHOP_NOW") or self.shop_now,
             # the demo team (handoff/dev/demo_accounts.yml) so the console can be tried
             "DEMO_ACCOUNTS": os.environ.get("DEMO_ACCOUNTS", "1"),
             "EMAIL_INBOUND_PORT": str(self.email_inbound_port),
