@@ -6,7 +6,7 @@ export PYTHONPATH := $(CURDIR)
 # Rasa reports telemetry and errors to its servers unless told not to.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup model run test test-fast check lint format bench clean demo-orders
+.PHONY: setup model run test test-fast check lint format bench clean demo-orders demo-stall
 
 setup:
 	@bash scripts/setup.sh
@@ -30,6 +30,10 @@ bench: setup model
 
 demo-orders: setup
 	@$(PY) -m shop.demo_orders
+
+# while `make run` runs: one parcel stops moving and its shopper is told (ORDER=XB-… to pick)
+demo-stall: setup
+	@$(PY) -m shop.demo_orders --stall $(ORDER)
 
 # The quality gates `make test` runs first: lint, format check, types. Zero findings.
 check: setup

@@ -10,6 +10,7 @@ import hmac
 import json
 import os
 import re
+import time
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,41 +177,91 @@ def _order(raw: dict[str, Any], shift: timedelta) -> Order:
 
 
 class SampleStore(ShopStore):
-    """The generated demo shop, held in memory; dates shifted so the anchor is `now`."""
+    """The generated demo shop, held in memory; dates shifted so the anchor is `now`.
+
+    Opened from a file, it re-reads the file when it changes (checked at most every
+    `REFRESH_S`): that is how a tracking update written by a demo (`make demo-stall`)
+    reaches the running gateway and action server. A re-read keeps the store's clock, so
+    every other order keeps its exact times (and its notices their ids).
+    """
+
+    REFRESH_S = 1.0
 
     def __init__(
-        self, data: dict[str, Any], now: datetime | None = None, policies: Policies | None = None
+        self,
+        data: dict[str, Any],
+        now: datetime | None = None,
+        policies: Policies | None = None,
+        path: Path | None = None,
     ) -> None:
-        anchor = datetime.fromisoformat(data["anchor"])
         self._now = now or datetime.now(timezone.utc)
-        shift = self._now - anchor
         self.policies = policies or load_policies()
-        self._orders = {o["order_id"]: _order(o, shift) for o in data["orders"]}
-        self.scenarios = {o["order_id"]: o.get("scenario", "") for o in data["orders"]}
-        self._by_email: dict[str, list[Order]] = {}
         self.coupons: coupons.CouponBook = coupons.MemoryCouponBook()  # mutable state
-        for order in self._orders.values():
-            self._by_email.setdefault(order.email.lower(), []).append(order)
-        # the open orders' ids, once: settled ones (most of a shop) never reopen
-        self._open = [o.order_id for o in self._orders.values() if not settled(o)]
+        self._path = path
+        self._stamp = self._file_stamp()
+        self._checked = time.monotonic()
+        self._load(data)
+
+    def _load(self, data: dict[str, Any]) -> None:
+        shift = self._now - datetime.fromisoformat(data["anchor"])
+        orders = {o["order_id"]: _order(o, shift) for o in data["orders"]}
+        by_email: dict[str, list[Order]] = {}
+        for order in orders.values():
+            by_email.setdefault(order.email.lower(), []).append(order)
+        self.scenarios = {o["order_id"]: o.get("scenario", "") for o in data["orders"]}
+        self._by_email = by_email
+        # the open orders' ids, once per read: settled ones (most of a shop) never reopen
+        self._open = [o.order_id for o in orders.values() if not settled(o)]
+        self._orders = orders
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        if self._path is None:
+            return None
+        try:
+            st = self._path.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)  # a replaced file has a new inode
+
+    def refresh(self) -> bool:
+        """Re-reads the file if it changed since it was read; whether it did."""
+        stamp = self._file_stamp()
+        if self._path is None or stamp is None or stamp == self._stamp:
+            return False
+        try:
+            data = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False  # mid-write by a non-atomic writer: the next check reads it
+        self._load(data)
+        self._stamp = stamp
+        return True
+
+    def _fresh(self) -> None:
+        if self._path is not None and time.monotonic() - self._checked >= self.REFRESH_S:
+            self._checked = time.monotonic()
+            self.refresh()
 
     @classmethod
     def from_file(cls, path: Path, now: datetime | None = None) -> SampleStore:
-        return cls(json.loads(path.read_text(encoding="utf-8")), now=now)
+        return cls(json.loads(path.read_text(encoding="utf-8")), now=now, path=path)
 
     def now(self) -> datetime:
         return self._now
 
     def get_order(self, order_id: str) -> Order | None:
+        self._fresh()
         return self._orders.get(order_id)
 
     def orders_for_email(self, email: str) -> list[Order]:
+        self._fresh()
         return list(self._by_email.get(email.strip().lower(), []))
 
     def all_orders(self) -> list[Order]:
+        self._fresh()
         return list(self._orders.values())
 
     def open_orders(self) -> list[Order]:
+        self._fresh()
         orders = [self._orders[i] for i in self._open if i in self._orders]
         return [o for o in orders if not settled(o)]
 
@@ -239,9 +290,13 @@ def load_store(path: Path | None = None) -> ShopStore:
     if kind != "sample":
         raise ValueError(f"unknown SHOP_STORE {kind!r}: only 'sample' ships with this build")
     path = path or default_store_path()
+    # one clock for every process of a deployment (the launcher sets it): the sample
+    # store's times, and so the notices' ids, are then the same in every gateway
+    pinned = os.environ.get("SHOP_NOW", "").strip()
+    now = datetime.fromisoformat(pinned) if pinned else None
     if not path.exists():
         from shop.generate import generate
 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(generate(), ensure_ascii=False), encoding="utf-8")
-    return SampleStore.from_file(path)
+    return SampleStore.from_file(path, now=now)

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -130,6 +131,9 @@ class Stack:
     model: Path | None = None
     persist_redis: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # the sample store's "now" for every child (SHOP_NOW): gateways started or restarted
+    # later see the same order times, so a notice has the same id in each of them
+    shop_now: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
     specs: dict[str, tuple[list[str], str, dict[str, str] | None]] = field(default_factory=dict)
     _secrets: dict[str, str] = field(default_factory=dict, repr=False)
@@ -185,6 +189,7 @@ class Stack:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}",
             "GATEWAY_PORT": str(self.gateway_port),
             "SHOP_DATA": str(self.var / "shop" / "sample_store.json"),
+            "SHOP_NOW": os.environ.get("SHOP_NOW") or self.shop_now,
             # the demo team (handoff/dev/demo_accounts.yml) so the console can be tried
             "DEMO_ACCOUNTS": os.environ.get("DEMO_ACCOUNTS", "1"),
             "EMAIL_INBOUND_PORT": str(self.email_inbound_port),
@@ -373,6 +378,25 @@ class Stack:
         self.procs.clear()
 
 
+def load_history() -> None:
+    """The reports database gets the generated 12 weeks on first start (DEMO_HISTORY=0: no)."""
+    if os.environ.get("DEMO_HISTORY", "1") == "0":
+        log("reports: DEMO_HISTORY=0, no generated history loaded")
+        return
+    import sqlalchemy as sa
+
+    from handoff.dev.history import load_demo_history
+    from handoff.reports.db import ReportsDB, database_url
+
+    url = database_url()
+    db = ReportsDB(url)
+    try:
+        where = sa.engine.make_url(url).render_as_string(hide_password=True)
+        log(load_demo_history(db).describe(where))
+    finally:
+        db.engine.dispose()
+
+
 class SupervisionFailed(RuntimeError):
     """A child keeps crashing: better to stop (exit 1) than to flap forever."""
 
@@ -449,6 +473,8 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
         email_inbound_port=int(os.environ.get("EMAIL_INBOUND_PORT", "2525")),
+        # the notice watcher looks every 15 s (not 5 min), so `make demo-stall` shows quickly
+        extra_env={"NOTICES_EVERY_S": os.environ.get("NOTICES_EVERY_S", "15")},
     )
     stopping = False
 
@@ -459,6 +485,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        load_history()
         stack.start()
         log("ready:")
         log(f"  demo storefront with the chat widget: {stack.gateway_url}/")
@@ -473,6 +500,10 @@ def main() -> int:
         log(
             f"  email: send to 127.0.0.1:{stack.email_inbound_port} (SMTP); caught outbound "
             f"mail: {stack.gateway_url}/console/mail"
+        )
+        log(
+            f"  reports and red light: {stack.gateway_url}/console/reports (lead nora); "
+            "a stalled parcel and its notice: make demo-stall [ORDER=XB-…]"
         )
         log(f"  Rasa: {stack.rasa_url}   logs: {stack.var}/*.log   Ctrl-C stops everything")
         supervisor = Supervisor(stack)
