@@ -15,29 +15,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot import copy
 from handoff import keys, shopdata
 from handoff.cases.events import Event, EventBus
 from handoff.conversations.store import ConversationStore
+from handoff.leader import Lease, run_as_leader
 from handoff.notices.detect import Notice, due
 
 LOG = logging.getLogger("handoff.notices")
-
-# Renew the lead only if it is still ours (compare-and-expire).
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
 
 
 class NoticeWatcher:
@@ -54,14 +45,11 @@ class NoticeWatcher:
         self.every_s, self.lookback = every_s, lookback
         self.now = now or (lambda: shopdata.store().now())
         self.events = EventBus(redis)
-        self._renew = redis.register_script(_RENEW)
+        self.lease = Lease(redis, keys.NOTICE_LEADER, instance, every_s)
 
     async def lead(self) -> bool:
         """True while this gateway is the one that scans."""
-        ttl_ms = int(self.every_s * 3000)
-        if await self.redis.set(keys.NOTICE_LEADER, self.instance, nx=True, px=ttl_ms):
-            return True
-        return bool(await self._renew(keys=[keys.NOTICE_LEADER], args=[self.instance, ttl_ms]))
+        return await self.lease.held()
 
     async def scan_once(self) -> list[dict[str, Any]]:
         """Tell every new problem; what was told (for logs and tests)."""
@@ -108,20 +96,5 @@ class NoticeWatcher:
         return {**record, "channel": channel, "conversation_id": conv_id, "text": text}
 
     async def run_forever(self) -> None:
-        failures = 0
-        while True:
-            try:
-                if await self.lead():
-                    await self.scan_once()
-                failures = 0
-                await asyncio.sleep(self.every_s)
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError):
-                failures += 1
-                delay = random.uniform(0, min(30.0, 0.5 * 2**failures))
-                LOG.warning("notice_watcher_retry", extra={"in_s": round(delay, 1)})
-                await asyncio.sleep(delay)
-            except Exception:  # a bad order must not stop notices for everyone else
-                LOG.exception("notice_scan_failed")
-                await asyncio.sleep(self.every_s)
+        # a bad order must not stop notices for everyone else: run_as_leader logs, goes on
+        await run_as_leader(self.lease, self.scan_once, self.every_s, LOG, "notice_scan")

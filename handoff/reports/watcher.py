@@ -11,30 +11,20 @@ The same leader mails the weekly digest (`digest.DigestMailer`), once per week.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from handoff import events, keys
 from handoff.accounts.store import AccountStore
+from handoff.leader import Lease, run_as_leader
 from handoff.reports import lifecycle
 from handoff.reports.db import ReportsDB
 from handoff.reports.webhook import Webhook
 
 LOG = logging.getLogger("handoff.reports.watcher")
-
-# Renew the lead only if it is still ours (compare-and-expire).
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
 
 
 class WeeklyJob(Protocol):
@@ -61,14 +51,12 @@ class AlertWatcher:
     ) -> None:
         self.redis, self.db, self.accounts, self.instance = redis, db, accounts, instance
         self.every_s, self.webhook, self.digest = every_s, webhook, digest
-        self._renew = redis.register_script(_RENEW)
+        # a computation may outlast a tiny period: the lease lives at least a second
+        self.lease = Lease(redis, keys.ALERTS_LEADER, instance, every_s, min_ttl_ms=1000)
 
     async def lead(self) -> bool:
         """True while this gateway is the one that computes."""
-        ttl_ms = max(1000, int(self.every_s * 3000))
-        if await self.redis.set(keys.ALERTS_LEADER, self.instance, nx=True, px=ttl_ms):
-            return True
-        return bool(await self._renew(keys=[keys.ALERTS_LEADER], args=[self.instance, ttl_ms]))
+        return await self.lease.held()
 
     async def scan_once(self) -> list[dict[str, Any]]:
         """Computes this week's alerts and tells the new ones; returns what was told."""
@@ -91,23 +79,11 @@ class AlertWatcher:
             self.webhook.send_later(frame)
         LOG.info("alert_new", extra={"alert_id": frame["alert_id"], "leads": len(leads)})
 
+    async def pass_once(self) -> None:
+        await self.scan_once()
+        if self.digest is not None:
+            await self.digest.maybe_send()
+
     async def run_forever(self) -> None:
-        failures = 0
-        while True:
-            try:
-                if await self.lead():
-                    await self.scan_once()
-                    if self.digest is not None:
-                        await self.digest.maybe_send()
-                failures = 0
-                await asyncio.sleep(self.every_s)
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError):
-                failures += 1
-                delay = random.uniform(0, min(30.0, 0.5 * 2**failures))
-                LOG.warning("alert_watcher_retry", extra={"in_s": round(delay, 1)})
-                await asyncio.sleep(delay)
-            except Exception:  # a database hiccup must not end alerting for good
-                LOG.exception("alert_scan_failed")
-                await asyncio.sleep(self.every_s)
+        # a database hiccup must not end alerting for good: run_as_leader logs and goes on
+        await run_as_leader(self.lease, self.pass_once, self.every_s, LOG, "alert_scan")
