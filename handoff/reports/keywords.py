@@ -278,14 +278,18 @@ def store_messages(db: ReportsDB, messages: Iterable[Mapping[str, Any]]) -> int:
     if not rows:
         return 0
     found = {
-        (r["case_id"], r["lang"], term) for r in rows.values() for term in terms(r["text"], r["lang"])
+        (r["case_id"], r["lang"], term)
+        for r in rows.values()
+        for term in terms(r["text"], r["lang"])
     }
     term_rows = [{"case_id": c, "lang": lang, "term": t} for c, lang, t in sorted(found)]
     message_rows = [rows[k] for k in sorted(rows)]
     with db.writer.begin() as conn:
         for table, batch in ((case_messages, message_rows), (case_terms, term_rows)):
             for start in range(0, len(batch), 2000):
-                conn.execute(_insert(db, table).on_conflict_do_nothing(), batch[start : start + 2000])
+                conn.execute(
+                    _insert(db, table).on_conflict_do_nothing(), batch[start : start + 2000]
+                )
     _versions[db] = _versions.get(db, 0) + 1
     return len(rows)
 
@@ -331,11 +335,15 @@ async def capture(redis: Redis, db: ReportsDB, records: Iterable[Mapping[str, An
         for r in with_conv:
             pipe.lrange(keys.transcript(str(r["conversation_id"])), 0, -1)
         transcripts = await pipe.execute()
-    messages = [m for r, t in zip(with_conv, transcripts, strict=True) for m in shopper_messages(r, t)]
+    messages = [
+        m for r, t in zip(with_conv, transcripts, strict=True) for m in shopper_messages(r, t)
+    ]
     return await db.run(store_messages, db, messages) if messages else 0
 
 
-async def capture_quietly(redis: Redis, db: ReportsDB, records: Iterable[Mapping[str, Any]]) -> None:
+async def capture_quietly(
+    redis: Redis, db: ReportsDB, records: Iterable[Mapping[str, Any]]
+) -> None:
     """For ingestion: keywords are a nicety, a failure here never holds cases back."""
     try:
         await capture(redis, db, records)
@@ -411,6 +419,16 @@ def rank(
                 rows.append({"keyword": term, "lang": lang, "gloss_en": None, "count": y,
                              "score": round(score, 3), "sku": sku, "issue_type": issue,
                              "example_case_ids": []})  # fmt: skip
+    # a word only ever seen inside one of the cell's phrases says nothing the phrase does not
+    found = {(r["sku"], r["issue_type"], r["lang"], r["keyword"]): r["count"] for r in rows}
+    covered = {
+        (r["sku"], r["issue_type"], r["lang"], part)
+        for r in rows
+        if " " in r["keyword"]
+        for part in r["keyword"].split(" ")
+        if found.get((r["sku"], r["issue_type"], r["lang"], part), math.inf) <= r["count"]
+    }
+    rows = [r for r in rows if (r["sku"], r["issue_type"], r["lang"], r["keyword"]) not in covered]
     rows.sort(key=lambda r: (-r["score"], -r["count"], r["keyword"], r["sku"] or "", r["lang"]))
     return rows
 
@@ -476,7 +494,9 @@ def _compute(
 _pending: set[asyncio.Future[Any]] = set()  # glosses still coming: they fill the cache
 
 
-async def _gloss(translator: Translator, text: str, lang: str, gate: asyncio.Semaphore) -> str | None:
+async def _gloss(
+    translator: Translator, text: str, lang: str, gate: asyncio.Semaphore
+) -> str | None:
     async with gate:
         try:
             result = await translate_or_none(translator, text, lang, "en")
@@ -503,7 +523,9 @@ async def add_glosses(
             _pending.add(task)
             task.add_done_callback(_pending.discard)
     for r in rows:
-        r["gloss_en"] = r["keyword"] if r["lang"] == "en" else glosses.get((r["keyword"], r["lang"]))
+        r["gloss_en"] = (
+            r["keyword"] if r["lang"] == "en" else glosses.get((r["keyword"], r["lang"]))
+        )
 
 
 # --- API ----------------------------------------------------------------------------------
