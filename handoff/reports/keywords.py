@@ -75,7 +75,7 @@ ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى
 ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 NOISE = re.compile(r"https?://\S+|\S+@\S+|\S*\d\S*")  # links, addresses, order numbers, sizes
 BREAKS = re.compile(r"[.,;:!?¿¡()\[\]{}\"“”„«»…/\\|\n\r\t•·،؛؟。、！？「」『』（）]+|\s[-–—]\s")
-WORD = re.compile(r"[^\W\d_]+")
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated words stay whole
 EN_CONTRACTIONS = (
     (re.compile(r"\bcan't\b"), "can not"),
     (re.compile(r"\bwon't\b"), "will not"),
