@@ -51,7 +51,7 @@ from handoff import keys
 from handoff.accounts import auth
 from handoff.errors import InputError
 from handoff.reports.db import ReportsDB, case_messages, case_terms, cases
-from handoff.translation import Translator, translate_or_none
+from handoff.translation import NoTranslator, Translator, translate_or_none
 from handoff.web import appkeys as K
 
 LOG = logging.getLogger(__name__)
@@ -513,7 +513,7 @@ async def add_glosses(
     comes within `budget_s`, else None (late ones still land in the translation cache)."""
     wanted = sorted({(r["keyword"], r["lang"]) for r in rows if r["lang"] != "en"})
     glosses: dict[tuple[str, str], str | None] = {}
-    if translator is not None and wanted:
+    if translator is not None and not isinstance(translator, NoTranslator) and wanted:
         gate = asyncio.Semaphore(GLOSS_PARALLEL)
         tasks = {pair: asyncio.ensure_future(_gloss(translator, *pair, gate)) for pair in wanted}
         done, late = await asyncio.wait(tasks.values(), timeout=budget_s)
