@@ -107,7 +107,9 @@ def test_keywords_section_shows_the_planted_words(open_page: Any, gateway_url: s
     page.locator("#keywords-table").screenshot(path=str(SCREENSHOTS / "reports-keywords.png"))
 
     drill = json.loads(cassé.locator("button.num").get_attribute("data-filters") or "{}")
+    since = drill.pop("from")  # no date range set: the last 8 weeks
     assert drill == {"sku": "HM-403", "country": "FR", "issue_type": "damaged_item"}
+    assert page.locator("#keywords-table").get_by_text(f"Last 8 weeks (since {since})").count() == 1
     cassé.locator("button.num").press("Enter")
     expect(page.locator("#drill")).to_be_visible()
     expect(page.locator("#h-drill")).to_contain_text(f"“cassé” is in {count} of them")

@@ -2,12 +2,14 @@
 // shoppers wrote them (any language) beside an English gloss. Only the date, country, product
 // and issue type filters apply to words. A keyword's count is the cases that mention it; it
 // drills down to the cases of its product and issue type (the drill-down lists all of them).
-// Text only ever set as text (strict CSP).
+// Without a date range it covers the last 8 weeks (words are about what goes wrong now, and
+// the request then reads only those weeks' cases). Text only ever set as text (strict CSP).
 import { $, el } from "/static/shared/ui.js";
 import { LABELS, count, num, getReport, table } from "./format.js";
 
 const APPLIES = ["from", "to", "country", "sku", "issue_type"];
 const LIMIT = 30;
+const DEFAULT_DAYS = 56;
 const LANGUAGES = { en: "English", es: "Spanish", fr: "French", de: "German", it: "Italian",
   pt: "Portuguese", ar: "Arabic", ja: "Japanese", vi: "Vietnamese", th: "Thai" };
 
@@ -34,6 +36,8 @@ function row(r, filters) {
 export async function loadKeywords(filters) {
   const params = { limit: LIMIT };
   for (const k of APPLIES) if (filters[k]) params[k] = filters[k];
+  const recent = !params.from && !params.to;
+  if (recent) params.from = new Date(Date.now() - DEFAULT_DAYS * 86400e3).toISOString().slice(0, 10);
   const ignored = Object.keys(filters).filter((k) => filters[k] && !APPLIES.includes(k));
   let data;
   try {
@@ -46,6 +50,7 @@ export async function loadKeywords(filters) {
   const rows = data.rows || [];
   const shown = Object.fromEntries(APPLIES.filter((k) => params[k]).map((k) => [k, params[k]]));
   const nodes = [];
+  if (recent) nodes.push(note(`Last ${DEFAULT_DAYS / 7} weeks (since ${params.from}); set From / To for another range.`));
   if (ignored.length) {
     nodes.push(note("Not applied to keywords: " + ignored.map((k) => LABELS[k] || k).join(", ") + "."));
   }
