@@ -74,6 +74,8 @@ ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى
                              "ؤ": "و", "ئ": "ي"})  # fmt: skip
 ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 NOISE = re.compile(r"https?://\S+|\S+@\S+|\S*\d\S*")  # links, addresses, order numbers, sizes
+# without spaces a "chunk" can be a whole sentence: only the numbers themselves go
+NOISE_UNSPACED = re.compile(r"https?://\S+|\S+@\S+|[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*|\d+")
 BREAKS = re.compile(r"[.,;:!?¿¡()\[\]{}\"“”„«»…/\\|\n\r\t•·،؛؟。、！？「」『』（）]+|\s[-–—]\s")
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated words stay whole
 EN_CONTRACTIONS = (
@@ -227,7 +229,8 @@ def tokenize(text: str, lang: str) -> list[list[str]]:
     """The content words of a message, per clause (punctuation ends a clause), stopwords
     removed: `[["lampe", "arrivé", "cassé"], ...]`."""
     lang = base_lang(lang)
-    text = NOISE.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    noise = NOISE_UNSPACED if lang in UNSPACED else NOISE
+    text = noise.sub(" ", unicodedata.normalize("NFKC", text or ""))
     stop = stopwords(lang)
     out: list[list[str]] = []
     for clause in BREAKS.split(text):
@@ -236,7 +239,9 @@ def tokenize(text: str, lang: str) -> list[list[str]]:
         else:
             parts = [[_word(w, lang) for w in WORD.findall(_prepare(clause, lang))]]
         for words in parts:
-            kept = [w for w in words if len(w) >= MIN_LEN and w not in stop]
+            # unspaced: the segmenter already kept only lexicon words and longer runs
+            short_ok = lang in UNSPACED
+            kept = [w for w in words if (short_ok or len(w) >= MIN_LEN) and w not in stop]
             if kept:
                 out.append(kept)
     return out
