@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from handoff.dev.launcher import ROOT, free_port, wait_http
-from handoff.reports import keywords
+from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB
 from shop.history import generate_history
 
@@ -33,7 +33,7 @@ def load_history(url: str) -> int:
     shoppers wrote (for the complaint keywords); how many cases."""
     db = ReportsDB(url)
     try:
-        return keywords.store_history(db, generate_history(next_monday()))
+        return keyword_store.store_history(db, generate_history(next_monday()))
     finally:
         db.engine.dispose()
 

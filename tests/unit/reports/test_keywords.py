@@ -19,6 +19,8 @@ from handoff.cases.schema import Case
 from handoff.cases.writer import CaseWriter
 from handoff.conversations.store import ConversationStore
 from handoff.dev.gateway import dev_extras
+from handoff.reports import keyword_store as ks
+from handoff.reports import keyword_tokens as kt
 from handoff.reports import keywords as kw
 from handoff.reports.db import ReportsDB, case_messages, case_terms
 from handoff.reports.ingest import Ingestor
@@ -64,29 +66,29 @@ LAST_TWO_WEEKS = "2029-12-24"
     ],
 )  # fmt: skip
 def test_tokenize_per_language(lang: str, text: str, expected: list[list[str]]) -> None:
-    assert kw.tokenize(text, lang) == expected
+    assert kt.tokenize(text, lang) == expected
 
 
 def test_terms_are_unigrams_and_bigrams_within_a_clause() -> None:
-    assert kw.terms("The dress runs small.", "en") == {
+    assert kt.terms("The dress runs small.", "en") == {
         "dress", "runs", "small", "dress runs", "runs small"}  # fmt: skip
     # a comma ends a clause: no bigram across it
-    assert "broken late" not in kw.terms("broken, late", "en")
-    assert kw.terms("ワンピースが小さい", "ja") == {"ワンピース", "小さい", "ワンピース 小さい"}
+    assert "broken late" not in kt.terms("broken, late", "en")
+    assert kt.terms("ワンピースが小さい", "ja") == {"ワンピース", "小さい", "ワンピース 小さい"}
 
 
 def test_stopwords_cover_every_language_and_are_removed() -> None:
-    for lang in kw.LANGS:
-        assert len(kw.stopwords(lang)) >= 30, lang
-    assert {"order", "hello", "please", "thanks"} <= kw.stopwords("en")
-    assert {"commande", "bonjour", "merci"} <= kw.stopwords("fr")
-    assert "طلب" in kw.stopwords("ar") and "شكرا" in kw.stopwords("ar")
-    assert "注文" in kw.stopwords("ja") and "ครับ" in kw.stopwords("th")
-    assert kw.tokenize("Hello, thanks, please check my order", "en") == [["check"]]
-    assert kw.tokenize("Bonjour, merci pour la commande", "fr") == []
-    assert kw.tokenize("注文した商品です", "ja") == []
+    for lang in kt.LANGS:
+        assert len(kt.stopwords(lang)) >= 30, lang
+    assert {"order", "hello", "please", "thanks"} <= kt.stopwords("en")
+    assert {"commande", "bonjour", "merci"} <= kt.stopwords("fr")
+    assert "طلب" in kt.stopwords("ar") and "شكرا" in kt.stopwords("ar")
+    assert "注文" in kt.stopwords("ja") and "ครับ" in kt.stopwords("th")
+    assert kt.tokenize("Hello, thanks, please check my order", "en") == [["check"]]
+    assert kt.tokenize("Bonjour, merci pour la commande", "fr") == []
+    assert kt.tokenize("注文した商品です", "ja") == []
     # negations stay: "not received" is a complaint
-    assert "not received" in kw.terms("Not received yet", "en")
+    assert "not received" in kt.terms("Not received yet", "en")
 
 
 # --- ranking --------------------------------------------------------------------------------
@@ -194,9 +196,9 @@ def test_messages_and_terms_are_stored_once(db: ReportsDB) -> None:
         {"case_id": "C-2", "seq": 1, "lang": "ja", "text": "ランプが壊れていました"},
         {"case_id": "C-3", "seq": 1, "lang": "en", "text": "   "},  # nothing said: nothing kept
     ]
-    assert kw.store_messages(db, msgs) == 3
+    assert ks.store_messages(db, msgs) == 3
     terms_once = db.count(case_terms)
-    assert kw.store_messages(db, msgs) == 3  # a replay adds nothing
+    assert ks.store_messages(db, msgs) == 3  # a replay adds nothing
     assert db.count(case_messages) == 3 and db.count(case_terms) == terms_once
     with db.engine.connect() as conn:
         c1 = set(
@@ -205,7 +207,7 @@ def test_messages_and_terms_are_stored_once(db: ReportsDB) -> None:
             .all()
         )
     assert {"lampe", "cassé", "arrivé cassé", "pied"} <= c1
-    kw.rebuild_terms(db)
+    ks.rebuild_terms(db)
     assert db.count(case_terms) == terms_once
 
 
@@ -214,7 +216,7 @@ def test_generated_history_surfaces_the_planted_words(db: ReportsDB) -> None:
     assert history.messages and {m["case_id"] for m in history.messages} == {
         c["case_id"] for c in history.cases
     }
-    kw.store_history(db, history)
+    ks.store_history(db, history)
     lamp = kw.keyword_rows(
         db, {"sku": LAMP, "issue_type": "damaged_item", "country": "FR", "from": LAST_TWO_WEEKS}
     )
@@ -245,7 +247,7 @@ def test_results_are_cached_until_messages_change(db: ReportsDB) -> None:
         {"case_id": r["case_id"], "seq": 1, "lang": "en", "text": texts[r["sku"]]}
         for r in case_rows
     ]
-    kw.store_messages(db, msgs[:8])
+    ks.store_messages(db, msgs[:8])
     first = kw.keyword_rows(db, {"sku": "A"}, min_count=2)
     assert first[0]["keyword"] == "smells bad"
     # another gateway's write (straight to the table) is not seen within the cache's life
@@ -255,7 +257,7 @@ def test_results_are_cached_until_messages_change(db: ReportsDB) -> None:
     before = kw.keyword_rows(db, {"sku": "C"}, min_count=1)
     assert "smells bad" not in {r["keyword"] for r in before}
     # this process storing messages drops the cache at once
-    kw.store_messages(db, [{"case_id": "C-C0", "seq": 2, "lang": "en", "text": "smells bad"}])
+    ks.store_messages(db, [{"case_id": "C-C0", "seq": 2, "lang": "en", "text": "smells bad"}])
     after = kw.keyword_rows(db, {"sku": "C"}, min_count=1)
     assert "smells bad" in {r["keyword"] for r in after}
 
@@ -305,7 +307,7 @@ async def test_a_capture_failure_never_holds_cases_back(
     async def broken(*_args: Any) -> int:
         raise RuntimeError("keywords store unavailable")
 
-    monkeypatch.setattr(kw, "capture", broken)
+    monkeypatch.setattr(ks, "capture", broken)
     try:
         await CaseWriter(redis).record(Case("conv-x", "late", "answered", "bot"))
         await Ingestor(redis, db, "test").drain()
@@ -383,7 +385,7 @@ async def test_endpoint_roles_and_bad_input(gateway: Callable[..., Any]) -> None
 async def test_endpoint_on_the_generated_history(
     gateway: Callable[..., Any], db: ReportsDB
 ) -> None:
-    kw.store_history(db, generate_history(END))
+    ks.store_history(db, generate_history(END))
     c = await gateway()  # no translator configured: glosses are null, never an error
     lead = await bearer(c, "nora", "demo-nora-2026")
     resp = await c.get("/api/reports/keywords", params={**LAMP_QUERY, "limit": "5"}, headers=lead)
@@ -405,7 +407,7 @@ async def test_endpoint_on_the_generated_history(
 async def test_endpoint_glosses_through_the_translation_layer(
     gateway: Callable[..., Any], db: ReportsDB, libre: FakeLibreTranslate
 ) -> None:
-    kw.store_history(db, generate_history(END))
+    ks.store_history(db, generate_history(END))
     c = await gateway(translator="libre", translator_url=libre.url, translator_timeout_s=2.0)
     lead = await bearer(c, "nora", "demo-nora-2026")
     resp = await c.get("/api/reports/keywords", params={**LAMP_QUERY, "limit": "5"}, headers=lead)
