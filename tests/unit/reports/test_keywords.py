@@ -213,6 +213,7 @@ def test_messages_and_terms_are_stored_once(db: ReportsDB) -> None:
 
 def test_generated_history_surfaces_the_planted_words(db: ReportsDB) -> None:
     history = generate_history(END)
+    assert history.messages == generate_history(END).messages  # seeded: the same every run
     assert history.messages and {m["case_id"] for m in history.messages} == {
         c["case_id"] for c in history.cases
     }
