@@ -4,7 +4,7 @@
     history = generate_history(week_end)   # history.cases, history.shipped: rows to insert
 
     python -m shop.history [--seed 7] [--week-end 2030-01-07] [--out var/shop]
-        writes history_cases.jsonl and history_shipped.jsonl (one row per line)
+        writes history_cases.jsonl, history_shipped.jsonl and history_messages.jsonl
 
 Orders shipped per (week, SKU, country) follow each product's popularity, each country's
 share of the shop and a slow growth; cases per issue type follow a per-category rate per
@@ -16,6 +16,12 @@ have something real to find:
   complaints climb week after week in every country;
 - a promotion triples the earbuds' (EL-301) sales in Germany this week, and their cases
   with them - more complaints, same rate per order: background that must not fire.
+
+Every case also has what the shopper wrote (`history.messages`: one or two lines in the
+country's language, from `history_messages.yml`); in the planted weeks the lamp's French
+shoppers say it arrived broken and the dress's shoppers everywhere that it runs small, so
+complaint keywords (handoff/reports/keywords.py) have words to find. The lines are drawn
+from their own seeded generator: the cases are the same with or without them.
 
 Case rows carry every `handoff.cases.schema.CASE_FIELDS` field (`created_at` as epoch
 seconds, `reasons` as a list) with case ids `H-000001`... Shipped rows are
@@ -29,12 +35,14 @@ import argparse
 import json
 import random
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from shop.catalog import PRODUCTS
 from shop.generate import GEO
@@ -94,6 +102,11 @@ NOTES = {
     "not_as_described": ["Colour differs from the photos"],
 }
 SLA_S = {"high": 300, "normal": 600}  # the demo's first-response targets (handoff.yml)
+MESSAGE_GROUP = {"track_order": "late", "delivery_time": "late", "damaged_item": "damaged",
+                 "size_help": "size", "wrong_item": "wrong", "not_as_described": "wrong",
+                 "return_request": "money", "refund_status": "money", "cancel_order": "money",
+                 "payment_issue": "money", "customs_duties": "money"}  # fmt: skip
+PLANTED_WEEKS = {(LAMP, "damaged_item"): (2, {"FR"}), (DRESS, "size_help"): (3, None)}
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,40 @@ class History:
     cases: list[dict[str, Any]]
     shipped: list[dict[str, Any]]
     week_end: datetime  # end of the last (current) week, exclusive
+    messages: list[dict[str, Any]] = field(default_factory=list)  # {case_id, seq, lang, text}
+
+
+@lru_cache(maxsize=1)
+def _lines() -> dict[str, Any]:
+    with (Path(__file__).parent / "history_messages.yml").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def _messages(
+    rng: random.Random, cases: list[dict[str, Any]], week_end: datetime
+) -> list[dict[str, Any]]:
+    """One or two lines per case in its language; a planted problem's own words in its weeks."""
+    lines = _lines()
+    out: list[dict[str, Any]] = []
+    for case in cases:
+        lang = case["language"]
+        weeks_back = int((week_end.timestamp() - case["created_at"]) // WEEK.total_seconds())
+        planted = PLANTED_WEEKS.get((case["sku"], case["issue_type"]))
+        pool: list[str] = []
+        if (
+            planted
+            and weeks_back < planted[0]
+            and (planted[1] is None or case["country"] in planted[1])
+        ):
+            pool = lines["planted"][f"{case['sku']}/{case['issue_type']}"].get(lang, [])
+        if not pool:
+            group = lines["generic"][MESSAGE_GROUP.get(case["issue_type"], "other")]
+            pool = group.get(lang) or group["en"]
+        picked = rng.sample(pool, 2 if len(pool) > 1 and rng.random() < 0.4 else 1)
+        for seq, text in enumerate(picked, 1):
+            out.append({"case_id": case["case_id"], "seq": seq, "lang": lang, "text": text})
+    return out
 
 
 def _rates(weeks: int) -> np.ndarray:
@@ -224,7 +271,8 @@ def generate_history(
     for n, row in enumerate(cases, 1):  # ids in the order the cases were opened
         row["case_id"] = f"H-{n:06d}"
         row["conversation_id"] = f"hist-{row['case_id']}"
-    return History(cases=cases, shipped=shipped, week_end=week_end)
+    messages = _messages(random.Random(f"messages-{seed}"), cases, week_end)
+    return History(cases=cases, shipped=shipped, week_end=week_end, messages=messages)
 
 
 def main() -> None:
@@ -241,7 +289,12 @@ def main() -> None:
         end = today + timedelta(days=7 - today.weekday())
     history = generate_history(end, seed=args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("cases", history.cases), ("shipped", history.shipped)):
+    outputs = (
+        ("cases", history.cases),
+        ("shipped", history.shipped),
+        ("messages", history.messages),
+    )
+    for name, rows in outputs:
         path = args.out / f"history_{name}.jsonl"
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:

@@ -118,6 +118,25 @@ weekly_cells = sa.Table(
     sa.Index("ix_weekly_cells_sku", "sku", "week"),
     sa.Index("ix_weekly_cells_country", "country", "week"),
 )
+# Shopper messages of cases and the keyword terms found in them (migration 6,
+# handoff/reports/keywords.py): a message is stored once per (case, seq); a term once per
+# case (the counts are cases that mention it), in the message's language.
+case_messages = sa.Table(
+    "case_messages",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("lang", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+case_terms = sa.Table(
+    "case_terms",
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("lang", sa.String(16), primary_key=True),
+    sa.Column("term", sa.String(200), primary_key=True),
+    sa.Index("ix_case_terms_term", "lang", "term"),
+)
 CELL_DIMS = ("issue_type", "sku", "country")
 ROLLUP_DIMS = ("issue_type", "sku", "country")
 EVENTS_SQL = {
@@ -145,11 +164,16 @@ def _migration_4(conn: Connection) -> None:
     rebuild_case_rollups(conn)
 
 
+def _migration_6(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[case_messages, case_terms])
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migration_1,
     3: _migration_3,
     4: _migration_4,
+    6: _migration_6,
 }
 
 

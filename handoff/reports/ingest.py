@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.cases.events import Event
+from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Ingestor:
                     continue
                 rows.append(self.db.case_row(record, "live"))
             stored = await self.db.run(self.db.upsert_cases, rows)
+            await keyword_store.capture_quietly(self.redis, self.db, rows)  # shopper's words
         await self.redis.xack(stream, GROUP, *[entry_id for entry_id, _ in entries])
         return int(stored)
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from handoff.accounts import auth
 from handoff.errors import InputError
-from handoff.reports import csvio, queries
+from handoff.reports import csvio, keywords, queries
 from handoff.reports.db import ReportsDB
 from handoff.reports.ingest import ingest_loop
 from handoff.routing.config import load_config
@@ -138,3 +138,4 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/reports/import", import_cases)
     app.router.add_get("/api/reports/cases.csv", export_cases)
     app.router.add_get("/api/reports/summary", summary)
+    keywords.setup(app, DB)

@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from handoff.dev.launcher import ROOT, free_port, wait_http
+from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB
 from shop.history import generate_history
 
@@ -28,12 +29,11 @@ def next_monday() -> datetime:
 
 
 def load_history(url: str) -> int:
-    """The generated 12 weeks (last one ending next Monday) as case rows; how many."""
+    """The generated 12 weeks (last one ending next Monday) as case rows, with what the
+    shoppers wrote (for the complaint keywords); how many cases."""
     db = ReportsDB(url)
     try:
-        history = generate_history(next_monday())
-        rows = [db.case_row(r, "import") for r in history.cases]
-        return db.upsert_cases(rows)
+        return keyword_store.store_history(db, generate_history(next_monday()))
     finally:
         db.engine.dispose()
 

@@ -7,6 +7,7 @@ import { FILTERS, getReport, setDrillHandler } from "./format.js";
 import { renderCasesTable, renderReasons, renderTrend, renderLoss, renderKpis, renderAlerts }
   from "./sections.js";
 import { openDrill, bindDrill } from "./drill.js";
+import { loadKeywords } from "./keywords.js";
 
 const CHANNELS = ["chat", "email", "import"];
 const state = { summary: [], loaded: 0 };
@@ -102,6 +103,7 @@ async function refresh() {
       section(() => getReport("loss", { ...f, by: $("loss-by").value }), renderLoss, f),
       section(() => getReport("kpis", { ...f, by: $("kpi-by").value }), renderKpis, f),
       section(() => getReport("alerts", {}), renderAlerts, f),
+      loadKeywords(f),
     ]);
     const n = state.summary.reduce((s, r) => s + r.cases, 0);
     if (!$("status").classList.contains("error")) status(`${n.toLocaleString("en")} cases match these filters.`);
