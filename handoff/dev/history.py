@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB, cases
 from shop.history import generate_history
 
@@ -56,4 +57,7 @@ def load_demo_history(db: ReportsDB, now: datetime | None = None, seed: int = 7)
             return HistoryLoad(0, present)
         history = generate_history(end, seed=seed)
         rows = [db.case_row(r, "import") for r in history.cases]
-        return HistoryLoad(db.upsert_cases(rows, conn), 0)
+        loaded = db.upsert_cases(rows, conn)
+    # what the shoppers wrote, for the complaint keywords (idempotent; its own transaction)
+    keyword_store.store_messages(db, history.messages)
+    return HistoryLoad(loaded, 0)

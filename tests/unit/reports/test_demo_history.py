@@ -89,3 +89,15 @@ def test_the_red_light_finds_the_damaged_lamps_in_france(db: ReportsDB, store: A
         ).all()
     assert len(rows) == lamp[0]["count"]
     assert set(rows) == {(LAMP, "FR", "damaged_item")}
+
+
+def test_the_loaded_history_brings_what_shoppers_wrote(db: ReportsDB) -> None:
+    from handoff.reports import keywords
+
+    load_demo_history(db)
+    lamp = keywords.keyword_rows(db, {"sku": LAMP, "country": "FR", "issue_type": "damaged_item"})
+    assert lamp and lamp[0]["lang"] == "fr"
+    assert "cassé" in [r["keyword"] for r in lamp[:3]]
+    load_demo_history(db)  # a second start stores no message twice
+    again = keywords.keyword_rows(db, {"sku": LAMP, "country": "FR", "issue_type": "damaged_item"})
+    assert [(r["keyword"], r["count"]) for r in again] == [(r["keyword"], r["count"]) for r in lamp]
