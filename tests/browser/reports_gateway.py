@@ -16,7 +16,7 @@ import redis
 
 from handoff.dev.launcher import ROOT, free_port, wait_http
 from handoff.reports.db import ReportsDB
-from shop.history import generate_history
+from shop.history import carrier_for, generate_history
 
 # Redis database numbers of these gateways (the stack uses 0): flushed before each start.
 REDIS_DBS = iter(range(9, 16))
@@ -28,11 +28,16 @@ def next_monday() -> datetime:
 
 
 def load_history(url: str) -> int:
-    """The generated 12 weeks (last one ending next Monday) as case rows; how many."""
+    """The generated 12 weeks (last one ending next Monday) as case rows (with their order's
+    carrier) and orders shipped; how many cases."""
     db = ReportsDB(url)
     try:
         history = generate_history(next_monday())
-        rows = [db.case_row(r, "import") for r in history.cases]
+        rows = [
+            db.case_row({**r, "carrier": carrier_for(r["order_id"])}, "import")
+            for r in history.cases
+        ]
+        db.put_shipped(history.shipped)
         return db.upsert_cases(rows)
     finally:
         db.engine.dispose()
