@@ -436,14 +436,17 @@ def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
         )
         .select_from(cases.outerjoin(ratings, ratings.c.conv == cases.c.conversation_id))
         .where(*where)
-        .group_by(key)
     )
+    if by != "all":  # PostgreSQL groups by no constant
+        counts = counts.group_by(key)
     times = _times(db, key, where)
     orders = sum(shipped(db, filters).values()) or None
     with db.engine.connect() as conn:
         found = conn.execute(counts).mappings().all()
     rows = []
     for r in sorted(found, key=lambda r: (-r["cases"], str(r["key"]))):
+        if not r["cases"]:  # everyone, with nothing in scope
+            continue
         n, handed = int(r["cases"]), int(r["handed_off"])
         t = times.get(r["key"], {})
         sla_known_n = int(r["sla_known"])
