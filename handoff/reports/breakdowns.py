@@ -28,7 +28,6 @@ import binascii
 import datetime as dt
 import json
 import os
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import sqlalchemy as sa
 import yaml
 from sqlalchemy.dialects import postgresql
@@ -359,18 +359,39 @@ class BusinessHours:
 
     def seconds(self, start: float, end: float) -> float:
         """Seconds of [start, end) inside opening hours (shop-local days)."""
-        if end <= start:
-            return 0.0
-        day = dt.datetime.fromtimestamp(start, self.zone).date()
-        last = dt.datetime.fromtimestamp(end, self.zone).date()
-        total = 0.0
-        while day <= last:
-            if day.weekday() in self.days:
-                midnight = dt.datetime.combine(day, dt.time(), self.zone).timestamp()
-                lo, hi = max(start, midnight + self.open_s), min(end, midnight + self.close_s)
-                total += max(0.0, hi - lo)
-            day += dt.timedelta(days=1)
-        return total
+        return float(self.between(np.array([start]), np.array([end]))[0])
+
+    def between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """`seconds` of many intervals at once (epoch seconds; NaN in, NaN out)."""
+        return np.maximum(self._open_until(end) - self._open_until(start), 0.0)
+
+    def _open_until(self, at: np.ndarray) -> np.ndarray:
+        """Opening-hours seconds from a Monday long ago up to each time: local time is
+        the UTC time plus the zone's offset in that hour (DST moves at night)."""
+        hour = np.floor(at / 3600.0)
+        known = ~np.isnan(hour)
+        offsets = np.zeros_like(at)
+        if known.any():
+            hours, where = np.unique(hour[known], return_inverse=True)
+            shift = [_offset(self.zone, float(h) * 3600.0) for h in hours]
+            offsets[known] = np.asarray(shift)[where]
+        local = at + offsets
+        day = np.floor(local / 86400.0)
+        since_monday = day + 3  # 1970-01-01 was a Thursday
+        week, weekday = np.floor_divide(since_monday, 7), np.mod(since_monday, 7)
+        span = float(max(0, self.close_s - self.open_s))
+        is_open = np.array([d in self.days for d in range(7)], dtype=float)
+        before = np.concatenate([[0.0], np.cumsum(is_open)])
+        slot = np.nan_to_num(weekday).astype(int)
+        inside = np.clip(local - day * 86400.0 - self.open_s, 0.0, span) * is_open[slot]
+        out: np.ndarray = week * len(self.days) * span + before[slot] * span + inside
+        out[~known] = np.nan
+        return out
+
+
+def _offset(zone: ZoneInfo, at: float) -> float:
+    offset = dt.datetime.fromtimestamp(at, zone).utcoffset()
+    return offset.total_seconds() if offset else 0.0
 
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -398,12 +419,14 @@ def business_hours(zone: ZoneInfo) -> BusinessHours:
     )
 
 
-def _percentiles(values: list[float]) -> dict[str, Any]:
-    if not values:
+def _percentiles(values: np.ndarray | list[float]) -> dict[str, Any]:
+    """n, median and p90 (the value at rank round(0.9 (n - 1))) of the values given."""
+    a = np.sort(np.asarray(values, dtype=float))
+    a = a[~np.isnan(a)]
+    if not len(a):
         return {"n": 0, "median": None, "p90": None}
-    values.sort()
-    p90 = values[min(len(values) - 1, int(0.9 * (len(values) - 1) + 0.5))]
-    return {"n": len(values), "median": round(statistics.median(values), 1), "p90": round(p90, 1)}
+    p90 = a[min(len(a) - 1, int(0.9 * (len(a) - 1) + 0.5))]
+    return {"n": len(a), "median": round(float(np.median(a)), 1), "p90": round(float(p90), 1)}
 
 
 def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
@@ -481,7 +504,7 @@ def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
     return {"by": by, "rows": rows}
 
 
-def _times(db: ReportsDB, key: Any, where: list[Any]) -> dict[Any, dict[str, list[float]]]:
+def _times(db: ReportsDB, key: Any, where: list[Any]) -> dict[Any, dict[str, np.ndarray]]:
     """Per key: first response, reply and resolution times of the handed-off cases in scope,
     raw and in business hours."""
     scope = sa.and_(*where, cases.c.agent.is_not(None))
@@ -511,21 +534,42 @@ def _times(db: ReportsDB, key: Any, where: list[Any]) -> dict[Any, dict[str, lis
         .select_from(cases.outerjoin(marks, marks.c.conv == cases.c.conversation_id))
         .where(scope)
     )
+    found = _raw_rows(db, query)
+    if not found:
+        return {}
+    cols = list(zip(*found, strict=True))
+    keys = np.asarray([str(k) for k in cols[0]])
+    created, first, waited, handoff, closed = (np.asarray(c, dtype=float) for c in cols[1:])
+    start = np.where(np.isnan(handoff), created, handoff)
     hours = business_hours(db.zone)
-    out: dict[Any, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    with db.engine.connect() as conn:
-        for k, created, first, waited, handoff, closed in conn.execute(query):
-            lists = out[k]
-            start = handoff if handoff is not None else created
-            if first is not None:
-                lists["first"].append(first)
-                lists["first_bh"].append(hours.seconds(start, start + first))
-                if waited is not None and first >= waited:
-                    lists["reply"].append(first - waited)
-            if closed is not None and handoff is not None and closed >= handoff:
-                lists["resolution"].append(closed - handoff)
-                lists["resolution_bh"].append(hours.seconds(handoff, closed))
+    measures = {
+        "first": first,
+        "first_bh": hours.between(start, start + first),
+        "reply": np.where(first >= waited, first - waited, np.nan),
+        "resolution": np.where(closed >= handoff, closed - handoff, np.nan),
+        "resolution_bh": np.where(closed >= handoff, hours.between(handoff, closed), np.nan),
+    }
+    out: dict[Any, dict[str, np.ndarray]] = {}
+    names, index = np.unique(keys, return_inverse=True)
+    for i, name in enumerate(names):
+        mine = index == i
+        out[name] = {m: values[mine] for m, values in measures.items()}
     return out
+
+
+def _raw_rows(db: ReportsDB, query: Any) -> list[tuple[Any, ...]]:
+    """A query's rows from the driver's cursor (no SQLAlchemy row objects: many rows)."""
+    with db.engine.connect() as conn:
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params: Any = compiled.params
+        if compiled.positional:
+            params = tuple(params[name] for name in compiled.positiontup or ())
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(compiled), params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
 
 # --- the cases behind a number -----------------------------------------------------------
