@@ -448,8 +448,10 @@ def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
         sa.select(
             key.label("key"),
             sa.func.count().label("cases"),
-            sa.func.count(
-                sa.distinct(sa.func.coalesce(cases.c.conversation_id, cases.c.case_id))
+            # a case without a conversation is one of its own
+            (
+                sa.func.count(sa.distinct(cases.c.conversation_id))
+                + n_of(cases.c.conversation_id.is_(None))
             ).label("conversations"),
             *[n_of(terms[m]).label(m) for m in METRICS],
             n_of(sla_known).label("sla_known"),
