@@ -33,11 +33,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from handoff.cases.events import Event
 from handoff.cases.schema import CASE_FIELDS
+from shop.catalog import BY_SKU
+from shop.sourcing import SUPPLIERS, warehouse_for
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE = ROOT / "var" / "reports.sqlite3"
 NUMERIC = {"created_at", "refund_amount", "waited_s", "first_response_s"}
+# columns a case row derives beyond CASE_FIELDS (migration 5): who handled it and the
+# product's supply chain, so reports filter and group by them
+DERIVED = ("team", "agent", "supplier", "warehouse", "carrier")
+NOT_A_PERSON = frozenset({"bot", "import"})  # resolved_by values that are no agent
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -67,8 +73,21 @@ cases = sa.Table(
     sa.Column("source", sa.String(10), nullable=False),  # live | import
     sa.Column("day", sa.String(10), nullable=False),  # shop-local date of created_at
     sa.Column("week", sa.String(10), nullable=False),  # shop-local Monday of that week
+    *[sa.Column(name, sa.Text) for name in DERIVED],
     sa.Index("ix_cases_week", "week", "issue_type", "sku", "country"),
     sa.Index("ix_cases_created", "created_at"),
+)
+# orders shipped per (week, SKU, country), with the SKU's supplier and warehouse (migration 5):
+# the exposure behind complaint rates; loaded from the shop's orders or a history import
+weekly_shipped = sa.Table(
+    "weekly_shipped",
+    metadata,
+    sa.Column("week", sa.String(10), primary_key=True),
+    sa.Column("sku", sa.String(120), primary_key=True),
+    sa.Column("country", sa.String(16), primary_key=True),
+    sa.Column("supplier", sa.Text),
+    sa.Column("warehouse", sa.Text),
+    sa.Column("orders", sa.Integer, nullable=False),
 )
 daily_rollups = sa.Table(
     "daily_rollups",
@@ -151,6 +170,7 @@ EVENTS_SQL = {
 
 
 def _migration_1(conn: Connection) -> None:
+    # the cases table as it is now (a fresh database): migration 5 finds its columns there
     metadata.create_all(conn, tables=[events, cases, daily_rollups])
 
 
@@ -164,17 +184,101 @@ def _migration_4(conn: Connection) -> None:
     rebuild_case_rollups(conn)
 
 
+def _migration_5(conn: Connection) -> None:
+    """Team, agent, supplier, warehouse and carrier on cases (backfilled), orders shipped."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("cases")}
+    for name in DERIVED:
+        if name not in have:
+            conn.execute(sa.text(f"ALTER TABLE cases ADD COLUMN {name} TEXT"))
+    metadata.create_all(conn, tables=[weekly_shipped])
+    for name, cols in (
+        ("ix_cases_conversation", "conversation_id"),
+        ("ix_cases_order", "order_id, created_at"),
+    ):
+        conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON cases ({cols})"))
+    backfill_derived(conn)
+
+
 def _migration_6(conn: Connection) -> None:
     metadata.create_all(conn, tables=[case_messages, case_terms])
 
 
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
+# 2 was never used: it stays free.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migration_1,
     3: _migration_3,
     4: _migration_4,
+    5: _migration_5,
     6: _migration_6,
 }
+
+
+def derived_columns(record: Mapping[str, Any]) -> dict[str, str | None]:
+    """The DERIVED columns of a case: given in the record, else worked out from its fields.
+
+    agent: `resolved_by` when a person closed it; team: the routing team of its issue type
+    and reasons (handoff.yml) when a person handled it; supplier and warehouse: the SKU's
+    (shop catalog); carrier: the order's shipment (shop store), when the shop knows it.
+    """
+    out: dict[str, str | None] = {n: (str(record[n]) if record.get(n) else None) for n in DERIVED}
+    resolved_by = record.get("resolved_by") or None
+    if out["agent"] is None and resolved_by and resolved_by not in NOT_A_PERSON:
+        out["agent"] = str(resolved_by)
+    if out["team"] is None and out["agent"] is not None:
+        reasons = record.get("reasons") or []
+        if isinstance(reasons, str):
+            try:
+                reasons = json.loads(reasons)
+            except ValueError:
+                reasons = []
+        issue = record.get("issue_type") or None
+        out["team"] = _routing().team_for(issue, [str(r) for r in reasons or []])
+    product = BY_SKU.get(str(record.get("sku") or ""))
+    if out["supplier"] is None and product is not None and product.supplier:
+        out["supplier"] = product.supplier
+    if out["warehouse"] is None and out["supplier"] in SUPPLIERS:
+        out["warehouse"] = warehouse_for(str(out["supplier"]))
+    if out["carrier"] is None and record.get("order_id"):
+        out["carrier"] = _carrier_of(str(record["order_id"]))
+    return out
+
+
+def _routing() -> Any:
+    from handoff.routing.config import load_config
+
+    return load_config()
+
+
+def _carrier_of(order_id: str) -> str | None:
+    try:
+        from handoff import shopdata
+
+        order = shopdata.store().get_order(order_id)
+    except Exception:  # noqa: BLE001 - no shop data here: the carrier stays unknown
+        return None
+    shipment = order.shipment if order else None
+    return shipment.carrier if shipment else None
+
+
+def backfill_derived(conn: Connection) -> None:
+    """Fills the DERIVED columns of every case that has none of them yet."""
+    cols = [cases.c.case_id, cases.c.resolved_by, cases.c.issue_type, cases.c.reasons]
+    cols += [cases.c.sku, cases.c.order_id, *[cases.c[n] for n in DERIVED]]
+    empty = sa.and_(*[cases.c[n].is_(None) for n in DERIVED])
+    rows = conn.execute(sa.select(*cols).where(empty)).mappings().all()
+    updates = []
+    for r in rows:
+        values = derived_columns(r)
+        if any(values.values()):
+            updates.append({"id": r["case_id"], **{f"v_{k}": v for k, v in values.items()}})
+    if updates:
+        stmt = (
+            cases.update()
+            .where(cases.c.case_id == sa.bindparam("id"))
+            .values({n: sa.bindparam(f"v_{n}") for n in DERIVED})
+        )
+        conn.execute(stmt, updates)
 
 
 def rebuild_case_rollups(conn: Connection) -> None:
@@ -317,6 +421,7 @@ class ReportsDB:
                 row[name] = str(value)
         if row["created_at"] is None or row["case_id"] is None:
             raise ValueError("a case row needs case_id and created_at")
+        row.update(derived_columns({**record, **{k: row[k] for k in CASE_FIELDS}}))
         day = local_day(row["created_at"], self.zone)
         row.update(source=source, day=day.isoformat(), week=week_of(day))
         return row
@@ -389,6 +494,40 @@ class ReportsDB:
         )
         conn.execute(stmt, changed)
 
+    def put_shipped(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Sets orders shipped per (week, SKU, country): rows of `week_start` (any time in the
+        week, ISO or epoch; placed in its shop-local week), sku, country, orders and optionally
+        supplier and warehouse (else the catalog's). Replaces what a key held; returns keys."""
+        totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for r in rows:
+            start = r["week_start"]
+            at = float(start) if isinstance(start, (int, float)) else _epoch(str(start))
+            week = week_of(local_day(at, self.zone))
+            key = (week, str(r["sku"]), str(r["country"]))
+            found = derived_columns({"sku": r["sku"], "supplier": r.get("supplier")})
+            row = totals.setdefault(
+                key,
+                {
+                    "week": week,
+                    "sku": key[1],
+                    "country": key[2],
+                    "supplier": found["supplier"],
+                    "warehouse": r.get("warehouse") or found["warehouse"],
+                    "orders": 0,
+                },
+            )
+            row["orders"] += int(r.get("orders") or 0)
+        if not totals:
+            return 0
+        stmt = self._insert(weekly_shipped)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["week", "sku", "country"],
+            set_={n: stmt.excluded[n] for n in ("supplier", "warehouse", "orders")},
+        )
+        with self.writer.begin() as conn:
+            conn.execute(stmt, [totals[k] for k in sorted(totals)])
+        return len(totals)
+
     def count(self, table: sa.Table) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
@@ -400,6 +539,24 @@ class ReportsDB:
                 daily_rollups.c.dimension == dimension, daily_rollups.c.metric == metric
             )
             return {(d, k): float(v) for d, k, v in conn.execute(query)}
+
+
+def _epoch(text: str) -> float:
+    when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+
+def shipped_from_store(store: Any) -> list[dict[str, Any]]:
+    """The shop's order lines shipped, one row each, in the week of their first scan."""
+    out = []
+    for order in store.all_orders():
+        shipment = order.shipment
+        if shipment is None or not shipment.events:
+            continue
+        at = shipment.events[0].at.timestamp()
+        for line in order.lines:
+            out.append({"week_start": at, "sku": line.sku, "country": order.country, "orders": 1})
+    return out
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

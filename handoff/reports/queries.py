@@ -19,9 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import ReportsDB, cases, events, weekly_cells
+from handoff.reports.db import DERIVED, ReportsDB, cases, events, weekly_cells
 
-CASE_COLUMNS = tuple(c.name for c in cases.columns if c.name not in ("day", "week"))
+# the export's columns: what a case recorded (the derived ones are worked out again on import)
+CASE_COLUMNS = tuple(c.name for c in cases.columns if c.name not in ("day", "week", *DERIVED))
 
 
 def _day_bounds(db: ReportsDB, start: str | None, end: str | None) -> tuple[float, float]:

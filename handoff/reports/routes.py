@@ -11,19 +11,22 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from handoff import shopdata
 from handoff.accounts import auth
 from handoff.errors import InputError
-from handoff.reports import csvio, keywords, queries
-from handoff.reports.db import ReportsDB
+from handoff.reports import breakdowns, csvio, drilldown, keywords, kpi_table, loss, queries
+from handoff.reports.db import ReportsDB, shipped_from_store, weekly_shipped
 from handoff.reports.ingest import ingest_loop
 from handoff.routing.config import load_config
 from handoff.web import appkeys as K
 
+log = logging.getLogger(__name__)
 DB = web.AppKey("reports_db", ReportsDB)
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -122,9 +125,95 @@ async def summary(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+def _filters(
+    request: web.Request, allowed: tuple[str, ...], extra: tuple[str, ...] = ()
+) -> dict[str, str | None]:
+    """The report filters of a query string: unknown names and bad dates are a 400."""
+    unknown = sorted(set(request.query) - set(allowed) - set(extra))
+    if unknown:
+        raise InputError(
+            400,
+            "unknown_filter",
+            f"unknown parameter {', '.join(unknown)}; filters are {', '.join(allowed)}",
+        )
+    filters: dict[str, str | None] = {n: request.query.get(n) or None for n in allowed}
+    filters["from"], filters["to"] = _date(request, "from"), _date(request, "to")
+    if filters["from"] and filters["to"] and filters["from"] > filters["to"]:
+        raise InputError(400, "bad_date", "from must not be after to")
+    return filters
+
+
+def _choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
+    value = request.query.get(name) or default
+    if value not in choices:
+        raise InputError(400, f"bad_{name}", f"{name} must be one of {', '.join(choices)}")
+    return value
+
+
+async def trend(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    filters = _filters(request, breakdowns.FILTERS, ("by",))
+    by = _choice(request, "by", breakdowns.TREND_BY, "issue_type")
+    return web.json_response(await db.run(breakdowns.trend, db, filters, by))
+
+
+async def loss_rows(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    filters = _filters(request, breakdowns.FILTERS, ("by",))
+    by = _choice(request, "by", breakdowns.LOSS_BY, "issue_type")
+    return web.json_response(await db.run(loss.loss, db, filters, by))
+
+
+async def kpi_rows(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    filters = _filters(request, breakdowns.FILTERS, ("by",))
+    by = _choice(request, "by", breakdowns.KPI_BY, "all")
+    return web.json_response(await db.run(kpi_table.kpis, db, filters, by))
+
+
+async def case_list(request: web.Request) -> web.Response:
+    await auth.require(request, "lead")
+    db = request.app[DB]
+    filters = _filters(request, breakdowns.FILTERS, ("metric", "limit", "after"))
+    metric = request.query.get("metric") or None
+    if metric is not None and metric not in breakdowns.METRICS:
+        raise InputError(
+            400, "bad_metric", f"metric must be one of {', '.join(breakdowns.METRICS)}"
+        )
+    raw = request.query.get("limit") or "50"
+    if not raw.isdigit() or not 1 <= int(raw) <= breakdowns.MAX_LIMIT:
+        raise InputError(400, "bad_limit", f"limit must be 1 to {breakdowns.MAX_LIMIT}")
+    after = request.query.get("after") or None
+    if after is not None:
+        try:
+            drilldown.decode_cursor(after)
+        except ValueError:
+            raise InputError(
+                400, "bad_cursor", "after must be a `next` cursor from this list"
+            ) from None
+    body = await db.run(drilldown.case_list, db, filters, metric, int(raw), after)
+    return web.json_response(body)
+
+
+def _seed_shipped(db: ReportsDB) -> None:
+    """Orders shipped from the shop's orders, when nothing has been loaded yet."""
+    if db.count(weekly_shipped):
+        return
+    try:
+        rows = shipped_from_store(shopdata.store())
+    except Exception:  # noqa: BLE001 - no shop data: complaint rates stay unknown
+        log.warning("reports: no shop orders to count orders shipped from", exc_info=True)
+        return
+    db.put_shipped(rows)
+
+
 async def reports_ctx(app: web.Application) -> AsyncIterator[None]:
     db = await asyncio.get_running_loop().run_in_executor(None, ReportsDB)
     app[DB] = db
+    await db.run(_seed_shipped, db)
     settings = app[K.SETTINGS]
     task = asyncio.create_task(ingest_loop(app[K.REDIS], db, settings.instance))
     yield
@@ -138,4 +227,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/reports/import", import_cases)
     app.router.add_get("/api/reports/cases.csv", export_cases)
     app.router.add_get("/api/reports/summary", summary)
+    app.router.add_get("/api/reports/trend", trend)
+    app.router.add_get("/api/reports/loss", loss_rows)
+    app.router.add_get("/api/reports/kpis", kpi_rows)
+    app.router.add_get("/api/reports/cases", case_list)
     keywords.setup(app, DB)

@@ -23,8 +23,15 @@ async def reports_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(page, headers={"Cache-Control": "no-store"})
 
 
+async def transcript_page(request: web.Request) -> web.FileResponse:
+    # read-only; the page checks the role and /api/conversations/{id} needs a staff session
+    page = STATIC / "reports" / "transcript.html"
+    return web.FileResponse(page, headers={"Cache-Control": "no-store"})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/console/", console_page)
     app.router.add_get("/console/reports", reports_page)
+    app.router.add_get("/console/reports/transcript", transcript_page)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)

@@ -17,7 +17,7 @@ import redis
 from handoff.dev.launcher import ROOT, free_port, wait_http
 from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB
-from shop.history import generate_history
+from shop.history import carrier_for, generate_history
 
 # Redis database numbers of these gateways (the stack uses 0): flushed before each start.
 REDIS_DBS = iter(range(9, 16))
@@ -29,11 +29,20 @@ def next_monday() -> datetime:
 
 
 def load_history(url: str) -> int:
-    """The generated 12 weeks (last one ending next Monday) as case rows, with what the
-    shoppers wrote (for the complaint keywords); how many cases."""
+    """The generated 12 weeks (last one ending next Monday) as case rows (with their order's
+    carrier), orders shipped and what the shoppers wrote (for the complaint keywords); how
+    many cases."""
     db = ReportsDB(url)
     try:
-        return keyword_store.store_history(db, generate_history(next_monday()))
+        history = generate_history(next_monday())
+        rows = [
+            db.case_row({**r, "carrier": carrier_for(r["order_id"])}, "import")
+            for r in history.cases
+        ]
+        db.put_shipped(history.shipped)
+        new = db.upsert_cases(rows)
+        keyword_store.store_messages(db, history.messages)
+        return new
     finally:
         db.engine.dispose()
 

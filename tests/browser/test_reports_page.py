@@ -165,6 +165,26 @@ def test_charts_and_a_number_drill_down_to_exactly_its_cases(open_page, reports_
     shot(page, "drill")
     watched.assert_clean(allow_console=ALLOW)
 
+    # "Show more" pages on with the `next` cursor; a case's link opens its transcript page
+    page.select_option("#f-issue_type", "")
+    page.select_option("#table-rows", "country")
+    wait_loaded(page, int(page.evaluate("Number(document.body.dataset.loaded)")) - 1)
+    big = page.locator(f"#cases-table button.num[data-row={json.dumps(top_country)}]").last
+    want = int(big.inner_text().replace(",", ""))
+    assert want > 50
+    big.click()
+    expect(drill).to_have_attribute("data-total", str(want))
+    expect(cases_rows).to_have_count(50)
+    page.click("#drill-more")
+    expect(cases_rows).to_have_count(min(100, want))
+    href = links.first.get_attribute("href")
+    assert href and href.startswith("/console/reports/transcript?conversation=hist-")
+    page.goto(page.url.split("/console")[0] + href)
+    expect(page.locator("#app")).to_be_visible()  # the same session: a lead
+    expect(page.locator("#status")).to_contain_text("No transcript is stored")
+    expect(page.locator("#h-conv")).to_have_text("Conversation " + href.split("=", 1)[1])
+    watched.assert_clean(allow_console=ALLOW + "|404")  # the imported chat has no transcript
+
 
 def test_empty_database_says_no_cases_yet_and_the_console_links_here(
     open_page,

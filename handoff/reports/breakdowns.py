@@ -1,0 +1,201 @@
+"""The reports page's breakdowns on the SQL store: filters, trend and orders shipped here;
+loss (`loss.py`), the KPI table (`kpi_table.py`) and the cases behind a number (`drilldown.py`)
+share these filters and definitions.
+
+Every number here is a count of rows of the `cases` table under the page's filters (plus,
+for a KPI, one of the `METRICS` conditions), and `drilldown.case_list` lists exactly those
+rows, so a number and its drill-down always agree. Filters combine (AND); `from` and `to` are
+shop-local days, both included. Definitions:
+
+- handed off: a person closed the case (`agent` set); bot resolved: `resolved_by` is "bot".
+  Rates are over the cases in scope; `conversations` counts their distinct conversations.
+- first response: the desk's own measure (queue to first human reply, bot time excluded);
+  reply time: first response minus the queue wait (the agent's own part); resolution: from
+  the handoff (first `escalated`/`queued` event) to the first `closed` event. Median and p90,
+  raw and counted in business hours only (`business_hours` in handoff.yml if set, else
+  Mon-Fri 09:00-18:00 in the shop zone). Without events, the handoff is the case's time.
+- FCR: a handed-off case closed once, by one agent, never handed back, and no later case for
+  the same order within 7 days. SLA hit: first response within target (`sla_breached`).
+- CSAT: a conversation's lowest answer (1-5); low is <= 2; the response rate is answered
+  over asked. Complaint rate: cases over the orders shipped in scope (`weekly_shipped`).
+- loss: refunds (`refund_amount`), compensation (accepted remedies that are no refund, and
+  fixed-value coupons, from events) and reship cost (the SKU's unit cost per reshipped case),
+  all converted to `REPORT_CURRENCY` with the shop's exchange rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from handoff.reports.db import ReportsDB, cases, events, week_of, weekly_shipped
+
+FILTERS: tuple[str, ...] = ("from", "to", "sku", "country", "issue_type", "supplier")
+FILTERS += ("warehouse", "carrier", "channel", "team", "agent")
+TREND_BY = ("sku", "country", "issue_type", "supplier")
+LOSS_BY = ("issue_type", "sku", "supplier", "warehouse", "carrier", "country")
+KPI_BY = ("all", "team", "agent")
+SHIPPED_DIMS = ("sku", "country", "supplier", "warehouse")
+REFUND_REMEDIES = frozenset({"refund_without_return", "partial_refund", "return_refund"})
+REOPEN_S = 7 * 86400.0
+TOP = 8
+MAX_LIMIT = 200
+Filters = Mapping[str, str | None]
+
+
+def report_currency() -> str:
+    return os.environ.get("REPORT_CURRENCY", "EUR").strip().upper() or "EUR"
+
+
+def case_where(filters: Filters) -> list[Any]:
+    """The WHERE terms of `filters` on the cases table (empty values ignored)."""
+    where: list[Any] = []
+    for name, value in filters.items():
+        if not value:
+            continue
+        if name == "from":
+            where.append(cases.c.day >= value)
+        elif name == "to":
+            where.append(cases.c.day <= value)
+        elif name in FILTERS:
+            where.append(cases.c[name] == value)
+        else:
+            raise ValueError(f"unknown filter {name!r}")
+    return where
+
+
+# --- trend -------------------------------------------------------------------------------
+
+
+def _mondays(first: str, last: str) -> list[str]:
+    day, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    out = []
+    while day <= end:
+        out.append(day.isoformat())
+        day += dt.timedelta(days=7)
+    return out
+
+
+def trend(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
+    """Weekly cases of the `top` keys of `by` (most cases first); the rest as "other"."""
+    col = cases.c[by]
+    query = sa.select(cases.c.week, col, sa.func.count()).where(*case_where(filters))
+    with db.engine.connect() as conn:
+        found = conn.execute(query.group_by(cases.c.week, col)).all()
+    seen = sorted({w for w, _, _ in found})
+    low, high = filters.get("from"), filters.get("to")
+    start = week_of(dt.date.fromisoformat(low)) if low else None
+    end = week_of(dt.date.fromisoformat(high)) if high else None
+    first, last = start or (seen[0] if seen else None), end or (seen[-1] if seen else None)
+    weeks = _mondays(first, last) if first and last and found else []
+    index = {w: i for i, w in enumerate(weeks)}
+    totals: dict[str, int] = defaultdict(int)
+    for _, key, n in found:
+        if key is not None:
+            totals[key] += n
+    named = sorted(totals, key=lambda k: (-totals[k], k))[:top]
+    counts = {k: [0] * len(weeks) for k in named}
+    other = [0] * len(weeks)
+    for week, key, n in found:
+        (counts[key] if key in counts else other)[index[week]] += n
+    series = [{"key": k, "counts": counts[k]} for k in named]
+    if any(other):
+        series.append({"key": "other", "counts": other})
+    return {"by": by, "weeks": weeks, "series": series}
+
+
+# --- orders shipped ----------------------------------------------------------------------
+
+
+def shipped(db: ReportsDB, filters: Filters, by: str | None = None) -> dict[str | None, int]:
+    """Orders shipped in scope per `by` key (one `None` key when `by` is None); empty when
+    the filters name something orders shipped are not kept by (a carrier)."""
+    if filters.get("carrier"):
+        return {}
+    t = weekly_shipped.c
+    where = [t[n] == filters[n] for n in SHIPPED_DIMS if filters.get(n)]
+    if filters.get("from"):
+        where.append(t.week >= week_of(dt.date.fromisoformat(str(filters["from"]))))
+    if filters.get("to"):
+        where.append(t.week <= str(filters["to"]))
+    key = t[by] if by else sa.literal(None)
+    query = sa.select(key, sa.func.sum(t.orders)).where(*where)
+    if by:
+        query = query.group_by(t[by])
+    with db.engine.connect() as conn:
+        return {k: int(n) for k, n in conn.execute(query) if n is not None}
+
+
+def _rate(part: float, whole: float | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+# --- KPIs --------------------------------------------------------------------------------
+
+
+def _json_field(db: ReportsDB, name: str) -> Any:
+    if db.dialect == "postgresql":
+        return sa.cast(events.c.data, postgresql.JSONB)[name].astext
+    return sa.func.json_extract(events.c.data, f"$.{name}")
+
+
+def _ratings(db: ReportsDB) -> Any:
+    """Each conversation's lowest CSAT answer."""
+    rating = sa.cast(_json_field(db, "rating"), sa.Float)
+    return (
+        sa.select(events.c.conversation_id.label("conv"), sa.func.min(rating).label("rating"))
+        .where(events.c.kind == "csat_answered")
+        .group_by(events.c.conversation_id)
+        .subquery("ratings")
+    )
+
+
+def _metric_terms(db: ReportsDB) -> dict[str, Any]:
+    """Each drill-down metric as a condition on a case row (the same in counts and lists)."""
+    person = cases.c.agent.is_not(None)
+    conv = cases.c.conversation_id
+    closes = (
+        sa.select(events.c.conversation_id)
+        .where(events.c.kind == "closed")
+        .group_by(events.c.conversation_id)
+        .having(sa.func.count() > 1)
+    )
+    agent = _json_field(db, "agent")
+    agents = (
+        sa.select(events.c.conversation_id)
+        .where(events.c.kind.in_(("claimed", "first_human_reply", "closed")), agent.is_not(None))
+        .group_by(events.c.conversation_id)
+        .having(sa.func.count(sa.distinct(agent)) > 1)
+    )
+    back = sa.select(events.c.conversation_id).where(events.c.kind == "handed_back")
+    later = cases.alias("later")
+    reopened = sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(later)
+        .where(
+            later.c.order_id == cases.c.order_id,
+            later.c.created_at > cases.c.created_at,
+            later.c.created_at <= cases.c.created_at + REOPEN_S,
+        )
+    )
+    ratings = _ratings(db)
+    low = sa.select(ratings.c.conv).where(ratings.c.rating <= 2)
+    return {
+        "handed_off": person,
+        "bot_resolved": cases.c.resolved_by == "bot",
+        "fcr_miss": sa.and_(
+            person,
+            sa.or_(conv.in_(closes), conv.in_(agents), conv.in_(back), reopened),
+        ),
+        "sla_miss": sa.func.lower(cases.c.sla_breached).in_(("true", "1")),
+        "csat_low": conv.in_(low),
+    }
+
+
+METRICS = ("handed_off", "bot_resolved", "fcr_miss", "sla_miss", "csat_low")
