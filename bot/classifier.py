@@ -12,6 +12,7 @@ import pickle
 import re
 from typing import Any
 
+import regex
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -21,7 +22,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import fold_width, word_spans
+from bot.text import VI_LETTERS, fold_diacritics, fold_width, word_spans
 
 LOG = logging.getLogger(__name__)
 
@@ -56,6 +57,35 @@ def normalize(text: str) -> str:
     for pattern, mask in _MASKS:
         text = pattern.sub(mask, text)
     return " ".join(w.lower() for w, _, _ in word_spans(text))
+
+
+# Latin letters with a diacritic: the only texts folding can change.
+_ACCENTED_LATIN = regex.compile(r"[\p{Latin}--[a-zA-Z]]", regex.V1)
+
+
+def is_vietnamese(text: str, language: str | None = None) -> bool:
+    """Whether to fold the diacritics of a text before classifying it. Vietnamese-only
+    letters decide; texts whose accents other languages write too ("khi nào giao hàng") ask
+    the language detector (or take the language the tagger found). Texts without accented
+    Latin letters are never folded: folding could not change them (Latin) or would break them
+    (Japanese dakuten, Thai vowel signs, Arabic harakat are combining marks too)."""
+    if VI_LETTERS.search(text):
+        return True
+    if not _ACCENTED_LATIN.search(text):
+        return False
+    if language is None:
+        from bot.language import detect
+
+        language = detect(text).language
+    return language == "vi"
+
+
+def classifier_text(text: str, language: str | None = None) -> str:
+    """What the model sees: Vietnamese folded to the unaccented way most shoppers type it
+    (only Vietnamese: folding French, Spanish or Italian merged words and cost accuracy there),
+    then normalize()."""
+    text = text or ""
+    return normalize(fold_diacritics(text) if is_vietnamese(text, language) else text)
 
 
 def build_pipeline(config: dict[str, Any]) -> Any:
@@ -124,10 +154,22 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         if too_few:
             LOG.warning("intents with too few examples left out: %s", sorted(too_few))
         examples = [e for e in examples if e.get(INTENT) not in too_few]
-        texts = [normalize(e.get(TEXT)) for e in examples]
+        texts, intents = [], []
+        for example in examples:
+            text, intent = example.get(TEXT), example.get(INTENT)
+            texts.append(normalize(text))
+            intents.append(intent)
+            # Vietnamese examples also train as typed without diacritics (the form
+            # process() classifies them in); the accented original stays for texts the
+            # detector does not read as Vietnamese.
+            if is_vietnamese(text):
+                folded = normalize(fold_diacritics(text))
+                if folded != texts[-1]:
+                    texts.append(folded)
+                    intents.append(intent)
         import numpy as np
 
-        labels = np.array([e.get(INTENT) for e in examples])  # sklearn's CV compares arrays
+        labels = np.array(intents)  # sklearn's CV compares arrays
         self.pipeline = build_pipeline(self.config)
         self.pipeline.fit(texts, labels)
         LOG.info(
@@ -157,7 +199,7 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.pipeline is None:
             return messages
-        texts = [normalize(m.get(TEXT) or "") for m in messages]
+        texts = [classifier_text(m.get(TEXT) or "", m.get("language")) for m in messages]
         probabilities = self.pipeline.predict_proba(texts)
         classes = self.pipeline.classes_
         for message, text, probs in zip(messages, texts, probabilities, strict=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
 # Full-width ASCII (ＸＢ－２０４５１８) to ASCII, one character for one so offsets stay valid.
@@ -35,3 +37,16 @@ def spans(text: str) -> list[tuple[str, int, int]]:
 def word_spans(text: str) -> list[tuple[str, int, int]]:
     """Like spans() without punctuation/emoji tokens (what the intent model sees)."""
     return [s for s in spans(text) if regex.match(r"[\p{L}\p{N}]", s[0])]
+
+
+# Letters of our ten languages that only Vietnamese writes (ă too: Romanian is not native).
+VI_LETTERS = regex.compile(r"[ăđơưĩũạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", regex.I)
+_COMBINING = regex.compile(r"\p{M}+")
+
+
+def fold_diacritics(text: str) -> str:
+    """Vietnamese as shoppers often type it: tone marks and hats gone, đ -> d
+    ("đơn hàng của tôi đâu" -> "don hang cua toi dau"). Only for Vietnamese text: it would
+    merge French or Spanish words that accents tell apart."""
+    bare = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))

@@ -17,14 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 MIN_INTENT_F1 = 0.90
 MIN_ACCURACY = 0.90
 # The gate that matters: blind sets (tests/blind, independent authors, never trained on).
-# Goal 0.90 accuracy and <= 10 % off-topic answered with a core intent in every language;
-# where a language is not there yet its floor is the measured figure minus a small margin,
-# written down in the README ("NLU accuracy"), so a regression fails while the gap is honest.
+# 0.90 accuracy and <= 10 % off-topic answered with a core intent in every language (README,
+# "NLU accuracy"): measured 0.905-0.945, vi 0.937 and ar 0.908 since vi is folded to the
+# unaccented way shoppers type it and both got chat-style examples (they had a 0.85 floor).
 BLIND_GOAL_ACCURACY = 0.90
 BLIND_FLOOR = {lang: BLIND_GOAL_ACCURACY for lang in
-               ("en", "es", "fr", "de", "it", "pt", "ja", "th")}  # fmt: skip
-BLIND_FLOOR.update(ar=0.85, vi=0.85)  # measured 0.877 and 0.871: below the goal, said so
-MAX_OFF_TOPIC_CORE = 0.10  # measured 1-10 %
+               ("en", "es", "fr", "de", "it", "pt", "ar", "ja", "vi", "th")}  # fmt: skip
+MAX_OFF_TOPIC_CORE = 0.10  # measured 5-9 %
 pytestmark = pytest.mark.stack
 
 
