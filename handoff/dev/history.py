@@ -15,13 +15,15 @@ Set `DEMO_HISTORY=0` to start without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from handoff.reports import keyword_store
 from handoff.reports.db import ReportsDB, cases
-from shop.history import generate_history
+from shop.history import carrier_for, generate_history
 
 PREFIX = "H-"  # shop.history's case ids
 
@@ -46,6 +48,27 @@ def history_count(conn: sa.engine.Connection) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def calendar_weeks(rows: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The generated weeks end at the start moment, not on a Monday; `weekly_shipped` keeps
+    calendar weeks. Each row's orders go to the calendar weeks its seven days fall in, by
+    days (whole orders; the last part takes the remainder)."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        first = datetime.fromisoformat(str(row["week_start"])).astimezone(zone).date()
+        parts: dict[date, int] = {}
+        for d in range(7):
+            day = first + timedelta(days=d)
+            monday = day - timedelta(days=day.weekday())
+            parts[monday] = parts.get(monday, 0) + 1
+        left = int(row["orders"])
+        for i, (monday, days) in enumerate(sorted(parts.items())):
+            share = left if i == len(parts) - 1 else round(int(row["orders"]) * days / 7)
+            left -= share
+            noon = datetime.combine(monday, time(12), zone)
+            out.append({**row, "week_start": noon.timestamp(), "orders": share})
+    return out
+
+
 def load_demo_history(db: ReportsDB, now: datetime | None = None, seed: int = 7) -> HistoryLoad:
     """Writes the generated history (ending at `now`) unless the database already has it."""
     end = now or datetime.now(timezone.utc)
@@ -56,8 +79,13 @@ def load_demo_history(db: ReportsDB, now: datetime | None = None, seed: int = 7)
         if present:
             return HistoryLoad(0, present)
         history = generate_history(end, seed=seed)
-        rows = [db.case_row(r, "import") for r in history.cases]
+        rows = [
+            db.case_row({**r, "carrier": carrier_for(r["order_id"])}, "import")
+            for r in history.cases
+        ]
         loaded = db.upsert_cases(rows, conn)
-    # what the shoppers wrote, for the complaint keywords (idempotent; its own transaction)
+    # the orders shipped behind complaint rates and the red light, and what the shoppers
+    # wrote, for the complaint keywords (both idempotent; each its own transaction)
+    db.put_shipped(calendar_weeks(history.shipped, db.zone))
     keyword_store.store_messages(db, history.messages)
     return HistoryLoad(loaded, 0)

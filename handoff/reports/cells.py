@@ -53,8 +53,9 @@ def cells_from_rows(
     """Every cell with at least one case in the window, oldest week first."""
     weeks = config.baseline_weeks
     end = epoch(week_end)
-    exposure: dict[tuple[str | None, str | None, str | None], list[int]] = defaultdict(
-        lambda: [0] * (weeks + 1)
+    # float: a weekly total spread over its days lands in two rolling weeks by parts
+    exposure: dict[tuple[str | None, str | None, str | None], list[float]] = defaultdict(
+        lambda: [0.0] * (weeks + 1)
     )
     supplier_of: dict[str, str] = {}
     for row in shipped:
@@ -65,7 +66,7 @@ def cells_from_rows(
             supplier_of[sku] = supplier
         if slot is None:
             continue
-        orders = int(row.get("orders") or 0)
+        orders = float(row.get("orders") or 0)
         if sku and country:
             exposure[(sku, country, None)][slot] += orders
         if sku:
@@ -92,7 +93,7 @@ def cells_from_rows(
             counts[key][slot] += 1
             if slot == weeks and case.get("case_id"):
                 current[key].append(str(case["case_id"]))
-    zero = [0] * (weeks + 1)
+    zero = [0.0] * (weeks + 1)
     return [
         Cell(
             sku=key[0],
@@ -100,7 +101,7 @@ def cells_from_rows(
             supplier=key[2],
             issue_type=key[3],
             weekly_counts=tuple(weekly),
-            weekly_shipped=tuple(exposure.get(key[:3], zero)),
+            weekly_shipped=tuple(round(x) for x in exposure.get(key[:3], zero)),
             case_ids=tuple(current.get(key, ())),
         )
         for key, weekly in counts.items()

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from handoff.cases.schema import case_id_for
 from handoff.dev.history import load_demo_history
 from handoff.reports.alerts import open_alerts
-from handoff.reports.db import ReportsDB, cases, daily_rollups, weekly_cells
+from handoff.reports.db import ReportsDB, cases, daily_rollups, weekly_cells, weekly_shipped
 from handoff.reports.redlight import load_config
-from shop.history import LAMP, generate_history
+from shop.history import DRESS, LAMP, generate_history
 
 
 def totals(db: ReportsDB) -> tuple[int, float, float]:
@@ -101,3 +101,28 @@ def test_the_loaded_history_brings_what_shoppers_wrote(db: ReportsDB) -> None:
     load_demo_history(db)  # a second start stores no message twice
     again = keywords.keyword_rows(db, {"sku": LAMP, "country": "FR", "issue_type": "damaged_item"})
     assert [(r["keyword"], r["count"]) for r in again] == [(r["keyword"], r["count"]) for r in lamp]
+
+
+def test_on_the_first_start_only_the_planted_problems_light_up(db: ReportsDB, store: Any) -> None:
+    """Orders shipped come with the history (calendar weeks, spread back over the red light's
+    rolling weeks): against the sample store's few hundred orders instead, a dozen cells
+    fired that nothing was planted in."""
+    from shop.catalog import BY_SKU
+
+    load_demo_history(db)
+    assert db.count(weekly_shipped) > 1000
+    alerts = open_alerts(db, store, load_config())
+    planted_suppliers = {BY_SKU[LAMP].supplier, BY_SKU[DRESS].supplier}
+    unplanted = [
+        a["text"]
+        for a in alerts
+        if not (a["sku"] in (LAMP, DRESS) or a["supplier"] in planted_suppliers)
+    ]
+    assert not unplanted
+    cells = {(a["sku"], a["country"], a["issue_type"]) for a in alerts}
+    assert {(LAMP, "FR", "damaged_item"), (DRESS, None, "size_help")} <= cells
+    # the cases behind the shipped totals: every order line of the history, none lost
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.sum(weekly_shipped.c.orders))).scalar_one()
+    generated = sum(r["orders"] for r in generate_history(datetime.now(timezone.utc)).shipped)
+    assert stored == generated
