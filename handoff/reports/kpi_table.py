@@ -5,95 +5,24 @@ each KPI drills down to exactly the cases `drilldown.case_list` lists."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
-import yaml
 
 from handoff.reports.breakdowns import (
     METRICS,
     Filters,
     _metric_terms,
     _rate,
-    _ratings,
     case_where,
     shipped,
 )
-from handoff.reports.db import ReportsDB, cases, events
+from handoff.reports.business_hours import BusinessHours, business_hours
+from handoff.reports.case_facts import TIMES
+from handoff.reports.db import ReportsDB, cases
 
-
-@dataclass(frozen=True)
-class BusinessHours:
-    zone: ZoneInfo
-    days: frozenset[int]  # Monday = 0
-    open_s: int  # seconds after local midnight
-    close_s: int
-
-    def seconds(self, start: float, end: float) -> float:
-        """Seconds of [start, end) inside opening hours (shop-local days)."""
-        return float(self.between(np.array([start]), np.array([end]))[0])
-
-    def between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """`seconds` of many intervals at once (epoch seconds; NaN in, NaN out)."""
-        return np.maximum(self._open_until(end) - self._open_until(start), 0.0)
-
-    def _open_until(self, at: np.ndarray) -> np.ndarray:
-        """Opening-hours seconds from a Monday long ago up to each time: local time is
-        the UTC time plus the zone's offset in that hour (DST moves at night)."""
-        hour = np.floor(at / 3600.0)
-        known = ~np.isnan(hour)
-        offsets = np.zeros_like(at)
-        if known.any():
-            hours, where = np.unique(hour[known], return_inverse=True)
-            shift = [_offset(self.zone, float(h) * 3600.0) for h in hours]
-            offsets[known] = np.asarray(shift)[where]
-        local = at + offsets
-        day = np.floor(local / 86400.0)
-        since_monday = day + 3  # 1970-01-01 was a Thursday
-        week, weekday = np.floor_divide(since_monday, 7), np.mod(since_monday, 7)
-        span = float(max(0, self.close_s - self.open_s))
-        is_open = np.array([d in self.days for d in range(7)], dtype=float)
-        before = np.concatenate([[0.0], np.cumsum(is_open)])
-        slot = np.nan_to_num(weekday).astype(int)
-        inside = np.clip(local - day * 86400.0 - self.open_s, 0.0, span) * is_open[slot]
-        out: np.ndarray = week * len(self.days) * span + before[slot] * span + inside
-        out[~known] = np.nan
-        return out
-
-
-def _offset(zone: ZoneInfo, at: float) -> float:
-    offset = dt.datetime.fromtimestamp(at, zone).utcoffset()
-    return offset.total_seconds() if offset else 0.0
-
-
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@lru_cache(maxsize=4)
-def business_hours(zone: ZoneInfo) -> BusinessHours:
-    """`business_hours` of handoff.yml (timezone, days, open, close) if set, else Mon-Fri
-    09:00-18:00 in the shop zone. (The chat hours there say when chats are answered at all.)"""
-    from handoff.routing.config import CONFIG_FILE
-
-    doc = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8")) or {}
-    raw = doc.get("business_hours") or {}
-
-    def secs(text: str) -> int:
-        hours, minutes = str(text).split(":")
-        return int(hours) * 3600 + int(minutes) * 60
-
-    days = raw.get("days") or DAY_NAMES[:5]
-    return BusinessHours(
-        zone=ZoneInfo(raw["timezone"]) if raw.get("timezone") else zone,
-        days=frozenset(DAY_NAMES.index(str(d).lower()[:3]) for d in days),
-        open_s=secs(raw.get("open", "09:00")),
-        close_s=secs(raw.get("close", "18:00")),
-    )
+__all__ = ["BusinessHours", "business_hours", "kpis"]
 
 
 def _percentiles(values: np.ndarray | list[float]) -> dict[str, Any]:
@@ -113,32 +42,25 @@ def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
     if by != "all":
         where.append(cases.c[by].is_not(None))
     terms = _metric_terms(db)
-    ratings = _ratings(db)
-    asked = sa.select(events.c.conversation_id).where(events.c.kind == "csat_asked")
 
     def n_of(cond: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
     sla_known = sa.and_(terms["handed_off"], cases.c.sla_breached.is_not(None))
-    polled = sa.or_(cases.c.conversation_id.in_(asked), ratings.c.rating.is_not(None))
-    counts = (
-        sa.select(
-            key.label("key"),
-            sa.func.count().label("cases"),
-            # a case without a conversation is one of its own
-            (
-                sa.func.count(sa.distinct(cases.c.conversation_id))
-                + n_of(cases.c.conversation_id.is_(None))
-            ).label("conversations"),
-            *[n_of(terms[m]).label(m) for m in METRICS],
-            n_of(sla_known).label("sla_known"),
-            n_of(polled).label("polled"),
-            sa.func.count(ratings.c.rating).label("answered"),
-            sa.func.avg(ratings.c.rating).label("score"),
-        )
-        .select_from(cases.outerjoin(ratings, ratings.c.conv == cases.c.conversation_id))
-        .where(*where)
-    )
+    conv = cases.c.conversation_id
+    alone = sa.or_(conv.is_(None), cases.c.conv_cases == 1)  # its conversation's only case
+    counts = sa.select(
+        key.label("key"),
+        sa.func.count().label("cases"),
+        (n_of(alone) + sa.func.count(sa.distinct(sa.case((cases.c.conv_cases > 1, conv))))).label(
+            "conversations"
+        ),
+        *[n_of(terms[m]).label(m) for m in METRICS],
+        n_of(sla_known).label("sla_known"),
+        n_of(cases.c.polled == 1).label("polled"),
+        sa.func.count(cases.c.csat).label("answered"),
+        sa.func.avg(cases.c.csat).label("score"),
+    ).where(*where)
     if by != "all":  # PostgreSQL groups by no constant
         counts = counts.group_by(key)
     times = _times(db, key, where)
@@ -185,52 +107,19 @@ def kpis(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
 
 def _times(db: ReportsDB, key: Any, where: list[Any]) -> dict[Any, dict[str, np.ndarray]]:
     """Per key: first response, reply and resolution times of the handed-off cases in scope,
-    raw and in business hours."""
-    scope = sa.and_(*where, cases.c.agent.is_not(None))
-    handoff_kinds = ("escalated", "queued")
-    marks = (
-        sa.select(
-            events.c.conversation_id.label("conv"),
-            sa.func.min(sa.case((events.c.kind.in_(handoff_kinds), events.c.at))).label("handoff"),
-            sa.func.min(sa.case((events.c.kind == "closed", events.c.at))).label("closed"),
-        )
-        .where(
-            events.c.kind.in_((*handoff_kinds, "closed")),
-            events.c.conversation_id.in_(sa.select(cases.c.conversation_id).where(scope)),
-        )
-        .group_by(events.c.conversation_id)
-        .subquery("marks")
-    )
-    query = (
-        sa.select(
-            key,
-            cases.c.created_at,
-            cases.c.first_response_s,
-            cases.c.waited_s,
-            marks.c.handoff,
-            marks.c.closed,
-        )
-        .select_from(cases.outerjoin(marks, marks.c.conv == cases.c.conversation_id))
-        .where(scope)
-    )
+    raw and in business hours (facts of the case rows)."""
+    names = ("first", "first_bh", "reply", "resolution", "resolution_bh")
+    cols = [cases.c[n] for n in TIMES]
+    query = sa.select(key, *cols).where(*where, cases.c.agent.is_not(None))
     found = _raw_rows(db, query)
     if not found:
         return {}
-    cols = list(zip(*found, strict=True))
-    keys = np.asarray([str(k) for k in cols[0]])
-    created, first, waited, handoff, closed = (np.asarray(c, dtype=float) for c in cols[1:])
-    start = np.where(np.isnan(handoff), created, handoff)
-    hours = business_hours(db.zone)
-    measures = {
-        "first": first,
-        "first_bh": hours.between(start, start + first),
-        "reply": np.where(first >= waited, first - waited, np.nan),
-        "resolution": np.where(closed >= handoff, closed - handoff, np.nan),
-        "resolution_bh": np.where(closed >= handoff, hours.between(handoff, closed), np.nan),
-    }
+    columns = list(zip(*found, strict=True))
+    keys = np.asarray([str(k) for k in columns[0]])
+    measures = {n: np.asarray(c, dtype=float) for n, c in zip(names, columns[1:], strict=True)}
     out: dict[Any, dict[str, np.ndarray]] = {}
-    names, index = np.unique(keys, return_inverse=True)
-    for i, name in enumerate(names):
+    labels, index = np.unique(keys, return_inverse=True)
+    for i, name in enumerate(labels):
         mine = index == i
         out[name] = {m: values[mine] for m, values in measures.items()}
     return out
