@@ -47,11 +47,13 @@ COLUMNS: tuple[str, ...] = (
 )
 COLUMNS += ("first_s", "first_bh_s", "reply_s", "resolution_s", "resolution_bh_s")
 TIMES = ("first_s", "first_bh_s", "reply_s", "resolution_s", "resolution_bh_s")
-# the KPI table's grouped scan reads this index alone (SQLite: a covering index)
+# the drill-down metrics of facts, the shared conversations the KPI table counts apart, and
+# each time by value (a percentile's bucket is read in value order, its scope in the index)
 INDEXES = {
-    "ix_cases_kpi": "day, agent, team, resolved_by, sla_breached, fcr_miss, csat, polled,"
-    " conv_cases, conversation_id",
     "ix_cases_fcr_miss": "fcr_miss, created_at",
+    "ix_cases_csat": "csat, created_at",
+    "ix_cases_shared": "conv_cases, day, team, agent, conversation_id",
+    **{f"ix_cases_{n}": f"{n}, day, team, agent" for n in TIMES},
 }
 CHUNK = 500
 HANDOFF_KINDS = ("escalated", "queued")

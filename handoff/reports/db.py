@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from handoff.cases.events import Event
 from handoff.cases.schema import CASE_FIELDS
-from handoff.reports import case_facts
+from handoff.reports import case_facts, kpi_rollup
 from shop.catalog import BY_SKU
 from shop.sourcing import SUPPLIERS, warehouse_for
 
@@ -159,6 +159,24 @@ case_terms = sa.Table(
     sa.Column("term", sa.String(200), primary_key=True),
     sa.Index("ix_case_terms_term", "lang", "term"),
 )
+# KPI sums and time buckets per (day, team, agent) (migration 7, handoff/reports/kpi_rollup.py);
+# no team or agent is stored as ""
+kpi_cells = sa.Table(
+    "kpi_cells",
+    metadata,
+    *[sa.Column(n, sa.String(200), primary_key=True) for n in kpi_rollup.KEY],
+    *[sa.Column(n, sa.Integer, nullable=False) for n in kpi_rollup.SUMS],
+    sa.Column("score", sa.Float, nullable=False),
+)
+kpi_times = sa.Table(
+    "kpi_times",
+    metadata,
+    sa.Column("measure", sa.String(40), primary_key=True),
+    sa.Column("bucket", sa.Integer, primary_key=True),
+    *[sa.Column(n, sa.String(200), primary_key=True) for n in kpi_rollup.KEY],
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_kpi_times_day", "day", "measure", "bucket", "team", "agent", "n"),
+)
 CELL_DIMS = ("issue_type", "sku", "country")
 ROLLUP_DIMS = ("issue_type", "sku", "country")
 EVENTS_SQL = {
@@ -209,12 +227,15 @@ def _migration_6(conn: Connection) -> None:
 def _migration_7(conn: Connection) -> None:
     """The KPI facts on cases (case_facts.py), backfilled from the stored cases and events."""
     case_facts.add_columns(conn)
+    metadata.create_all(conn, tables=[kpi_cells, kpi_times])
     rebuild_case_facts(conn, conn.info.get("zone") or shop_zone())  # the migrating db's zone
 
 
 def rebuild_case_facts(conn: Connection, zone: ZoneInfo) -> int:
     """Recomputes every case's KPI facts (migration 7, or after a bulk load of cases)."""
-    return case_facts.rebuild(conn, cases, events, zone)
+    done = case_facts.rebuild(conn, cases, events, zone)
+    kpi_rollup.rebuild(conn, cases, kpi_cells, kpi_times)
+    return done
 
 
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
@@ -425,8 +446,20 @@ class ReportsDB:
                 if self.dialect == "postgresql":  # the last to lock sees every event
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(712013)"))
                 ids = case_facts.touched(conn, cases, conversations=convs)
-                case_facts.refresh_cases(conn, cases, events, self.zone, ids)
+                self._refresh(conn, ids)
         return len(new)
+
+    def _refresh(
+        self, conn: Connection, ids: set[str], delta: kpi_rollup.Delta | None = None
+    ) -> None:
+        """The KPI facts of these cases recomputed and the KPI rollups moved by the change
+        (`delta` holds the rows as they were before the write, else they are read here)."""
+        if delta is None:
+            delta = kpi_rollup.Delta()
+            kpi_rollup.collect(conn, cases, ids, -1, delta)
+        case_facts.refresh_cases(conn, cases, events, self.zone, ids)
+        kpi_rollup.collect(conn, cases, ids, 1, delta)
+        kpi_rollup.apply(conn, kpi_cells, kpi_times, delta)
 
     def case_row(self, record: Mapping[str, Any], source: str) -> dict[str, Any]:
         """A case hash (strings) or an imported row as a `cases` row."""
@@ -476,6 +509,10 @@ class ReportsDB:
                 orders.add(r["order_id"])  # cases it no longer shares an order or chat with
                 convs.add(r["conversation_id"])
                 old.append(r)
+        touched = case_facts.touched(conn, cases, orders=orders, conversations=convs)
+        touched |= set(by_id)
+        delta = kpi_rollup.Delta()  # the KPI rollups: out with the rows as they were...
+        kpi_rollup.collect(conn, cases, touched, -1, delta)
         stmt = self._insert(cases)
         stmt = stmt.on_conflict_do_update(
             index_elements=["case_id"],
@@ -486,8 +523,7 @@ class ReportsDB:
             },
         )
         conn.execute(stmt, [by_id[k] for k in sorted(by_id)])
-        touched = case_facts.touched(conn, cases, orders=orders, conversations=convs)
-        case_facts.refresh_cases(conn, cases, events, self.zone, touched | set(by_id))
+        self._refresh(conn, touched, delta)  # ...in with them as they are
         daily: dict[tuple[str, str, str, str], float] = {}
         weekly: dict[tuple[str, ...], list[float]] = {}
         fresh = {r["case_id"]: r for r in by_id.values()}

@@ -174,6 +174,8 @@ def test_migration_7_backfills_an_existing_database(db: ReportsDB) -> None:
         for name in case_facts.COLUMNS:
             conn.execute(sa.text(f"ALTER TABLE cases DROP COLUMN {name}"))
         conn.execute(schema_version.delete().where(schema_version.c.version == 7))
+        conn.execute(sa.text("DROP TABLE kpi_cells"))
+        conn.execute(sa.text("DROP TABLE kpi_times"))
     again = ReportsDB(db.engine.url.render_as_string(hide_password=False), zone=db.zone)
     try:
         check(again)
