@@ -137,15 +137,21 @@ def _rate(part: float, whole: float | None) -> float | None:
 # --- KPIs --------------------------------------------------------------------------------
 
 
+def _inline(value: int) -> Any:
+    """A constant written into the SQL: SQLite then sees a rare value's index range as
+    narrow (a bound parameter made it walk the whole created_at index)."""
+    return sa.literal_column(str(int(value)), sa.Integer)
+
+
 def _metric_terms(db: ReportsDB) -> dict[str, Any]:
     """Each drill-down metric as a condition on a case row (the same in counts and lists),
     on the facts kept on the row when it or its events were written (`case_facts.py`)."""
     return {
         "handed_off": cases.c.agent.is_not(None),
         "bot_resolved": cases.c.resolved_by == "bot",
-        "fcr_miss": cases.c.fcr_miss == 1,  # handed off, and a miss
+        "fcr_miss": cases.c.fcr_miss == _inline(1),  # handed off, and a miss
         "sla_miss": sa.func.lower(cases.c.sla_breached).in_(("true", "1")),
-        "csat_low": cases.c.csat <= 2,
+        "csat_low": cases.c.csat <= _inline(2),
     }
 
 

@@ -53,6 +53,9 @@ INDEXES = {
     "ix_cases_fcr_miss": "fcr_miss, created_at",
     "ix_cases_csat": "csat, created_at",
     "ix_cases_shared": "conv_cases, day, team, agent, conversation_id",
+    # an issue type's cases in page order, with every metric's column (count and page)
+    "ix_cases_issue": "issue_type, created_at, case_id, agent, resolved_by, sla_breached,"
+    " fcr_miss, csat",
     **{f"ix_cases_{n}": f"{n}, day, team, agent" for n in TIMES},
 }
 CHUNK = 500

@@ -14,6 +14,7 @@ Writes: `collect` the rows of the cases a write touches before it (sign -1) and 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,7 +36,10 @@ SUMS: tuple[str, ...] = (
 )
 SUMS += ("sla_known", "polled", "answered")
 KEY = ("day", "team", "agent")
-EDGES = np.array([-1e300, 0.0, *[1.2**k for k in range(0, 112)], 1e300])
+# [0, 5e-324) holds only zero (business hours outside opening hours): no read needed there
+EDGES = np.array([-1e300, 0.0, 5e-324, *[1.2**k for k in range(0, 112)], 1e300])
+ZERO_BUCKET = 1
+EDGE_LIST = [float(e) for e in EDGES]
 READ: tuple[str, ...] = (
     "day",
     "team",
@@ -50,7 +54,7 @@ READ += ("fcr_miss", "csat", "polled", *TIMES)
 
 def bucket_of(value: float) -> int:
     """The bucket b of a time: EDGES[b] <= value < EDGES[b + 1]."""
-    return int(np.searchsorted(EDGES, value, side="right")) - 1
+    return bisect.bisect_right(EDGE_LIST, value) - 1
 
 
 class Delta:

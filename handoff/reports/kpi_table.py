@@ -1,7 +1,10 @@
 """The reports page's KPI table (one row for everyone, per team or per agent): times as
-median and p90, raw and in business hours, from the `cases` rows in scope and their events.
-Definitions are in `handoff.reports.breakdowns`, whose filters and metrics it shares, so
-each KPI drills down to exactly the cases `drilldown.case_list` lists."""
+median and p90, raw and in business hours, from the KPI facts of the `cases` rows in scope
+(`case_facts.py`). Under date, team and agent filters alone it reads the rollups of those
+facts (`kpi_rollup.py`): sums per day, team and agent, and exact percentiles from bucket
+counts plus one bucket's values; other filters scan the case rows. Definitions are in
+`handoff.reports.breakdowns`, whose filters and metrics it shares, so each KPI drills down
+to exactly the cases `drilldown.case_list` lists."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from handoff.reports.breakdowns import (
 from handoff.reports.business_hours import BusinessHours, business_hours
 from handoff.reports.case_facts import TIMES
 from handoff.reports.db import ReportsDB, cases, kpi_cells, kpi_times
-from handoff.reports.kpi_rollup import EDGES, SUMS
+from handoff.reports.kpi_rollup import EDGES, SUMS, ZERO_BUCKET
 
 ROLLUP_FILTERS = frozenset({"from", "to", "team", "agent"})  # the KPI rollups' own keys
 NAMES = dict(zip(TIMES, ("first", "first_bh", "reply", "resolution", "resolution_bh"), strict=True))
@@ -154,7 +157,10 @@ def _rolled_counts(conn: Connection, filters: Filters, by: str) -> list[dict[str
     case_key = _key(by)
     shared = sa.select(case_key, sa.func.count(sa.distinct(cases.c.conversation_id)))
     shared = shared.where(*_scope(filters, by), cases.c.conv_cases > 1)
-    others = dict(conn.execute(_grouped(shared, case_key, by)).all())
+    any_shared = sa.select(cases.c.case_id).where(cases.c.conv_cases > 1).limit(1)
+    others = {}  # most conversations have one case: then there is nothing to count
+    if conn.execute(any_shared).first() is not None:
+        others = dict(conn.execute(_grouped(shared, case_key, by)).all())
     out = []
     for r in conn.execute(_grouped(query, key, by)).mappings():
         row = dict(r)
@@ -209,7 +215,9 @@ def _values_at(
     before = 0
     for bucket, n in found:
         mine = sorted(r - before for r in ranks if before <= r < before + n)
-        if mine:
+        if mine and bucket == ZERO_BUCKET:
+            out.update({before + r: 0.0 for r in mine})
+        elif mine:
             low, high = float(EDGES[bucket]), float(EDGES[bucket + 1])
             query = (
                 sa.select(col)
