@@ -10,6 +10,7 @@ thousand rows instead of every case.
 
 Writes: `collect` the rows of the cases a write touches before it (sign -1) and after it
 (sign +1), then `apply` the net change, in the write's transaction; a replay nets to nothing.
+The bucket edges are part of the stored data: changing them takes a migration that rebuilds.
 """
 
 from __future__ import annotations
