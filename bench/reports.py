@@ -6,7 +6,8 @@
    drained by the consumer-group ingestor into the database → events/s; then the stream is
    replayed from the start and the bench checks that nothing changed.
 2. Queries: `--cases` generated cases bulk-loaded (executemany on SQLite, COPY on
-   PostgreSQL), the rollups rebuilt from them, then every report query `--runs` times → p95:
+   PostgreSQL), the rollups and the KPI facts rebuilt from them (facts_s: migration 7's
+   backfill), then every report query `--runs` times → p95:
    the summary with 0, 1 and 2 filters (served from `weekly_cells`), the summary with a filter
    the rollup does not keep (served from the cases table), the export's first page, the KPIs,
    and the reports page's sections: trend, loss, the KPI table and the drill-down pages.
@@ -50,6 +51,7 @@ from handoff.reports.db import (  # noqa: E402
     events,
     local_day,
     metadata,
+    rebuild_case_facts,
     rebuild_case_rollups,
     week_of,
 )
@@ -71,6 +73,7 @@ LIFE: tuple[tuple[str, dict[str, Any]], ...] = (  # one handed-off conversation,
     ("closed", {"agent": "alice", "issue_type": "damaged_item", "resolution": "reship"}),
 )
 OUT = ROOT / "bench" / "results" / "reports.json"
+FACTS_S: list[float] = []  # seconds the last bulk load spent on the cases' KPI facts
 COLUMNS: tuple[str, ...] = ("case_id", "created_at", "issue_type", "resolution", "sku")
 COLUMNS += ("country", "refund_amount", "currency", "channel", "source", "day", "week")
 # who handled it and the supply chain (migration 5), the desk's times, the conversation
@@ -173,6 +176,10 @@ def bulk_load(db: ReportsDB, n: int) -> float:
             while chunk := [r for _, r in zip(range(50_000), rows, strict=False)]:
                 conn.execute(stmt, [dict(zip(COLUMNS, r, strict=True)) for r in chunk])
         rebuild_case_rollups(conn)
+    facts_began = time.perf_counter()
+    with db.writer.begin() as conn:  # the KPI facts (migration 7) of the loaded cases
+        rebuild_case_facts(conn, db.zone)
+    FACTS_S.append(time.perf_counter() - facts_began)
     db.put_shipped(shipped_rows())
     with db.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
@@ -255,6 +262,7 @@ def measure(url: str, redis_url: str, n_cases: int, n_events: int, runs: int) ->
     db = ReportsDB(url, zone=ZONE)
     out: dict[str, Any] = asyncio.run(ingest(db, redis_url, n_events))
     out["load_s"] = bulk_load(db, n_cases)
+    out["facts_s"] = FACTS_S[-1]
     out["cases"] = db.count(cases)
     out["p95_ms"] = {}
     for name, fn in report_queries(db).items():
@@ -308,7 +316,8 @@ def main() -> None:
     print(f"\n{args.cases:,} cases, {args.events:,} events, p95 of {args.runs} runs (ms)")
     names = list(next(iter(results.values()))["p95_ms"])
     print(f"{'':<24}" + "".join(f"{b:>14}" for b in results))
-    for label, key in (("ingest events/s", "events_per_s"), ("bulk load s", "load_s")):
+    rates = (("ingest events/s", "events_per_s"), ("bulk load s", "load_s"))
+    for label, key in (*rates, ("of it, KPI facts s", "facts_s")):
         print(f"{label:<24}" + "".join(f"{r[key]:>14,.1f}" for r in results.values()))
     print(
         f"{'replay changes nothing':<24}"

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from handoff.cases.events import Event
 from handoff.cases.schema import CASE_FIELDS
+from handoff.reports import case_facts, kpi_rollup
 from shop.catalog import BY_SKU
 from shop.sourcing import SUPPLIERS, warehouse_for
 
@@ -74,6 +75,8 @@ cases = sa.Table(
     sa.Column("day", sa.String(10), nullable=False),  # shop-local date of created_at
     sa.Column("week", sa.String(10), nullable=False),  # shop-local Monday of that week
     *[sa.Column(name, sa.Text) for name in DERIVED],
+    # the KPI facts of the case (migration 7, handoff/reports/case_facts.py)
+    *[sa.Column(name, kind) for name, kind in case_facts.column_types().items()],
     sa.Index("ix_cases_week", "week", "issue_type", "sku", "country"),
     sa.Index("ix_cases_created", "created_at"),
 )
@@ -156,6 +159,24 @@ case_terms = sa.Table(
     sa.Column("term", sa.String(200), primary_key=True),
     sa.Index("ix_case_terms_term", "lang", "term"),
 )
+# KPI sums and time buckets per (day, team, agent) (migration 7, handoff/reports/kpi_rollup.py);
+# no team or agent is stored as ""
+kpi_cells = sa.Table(
+    "kpi_cells",
+    metadata,
+    *[sa.Column(n, sa.String(200), primary_key=True) for n in kpi_rollup.KEY],
+    *[sa.Column(n, sa.Integer, nullable=False) for n in kpi_rollup.SUMS],
+    sa.Column("score", sa.Float, nullable=False),
+)
+kpi_times = sa.Table(
+    "kpi_times",
+    metadata,
+    sa.Column("measure", sa.String(40), primary_key=True),
+    sa.Column("bucket", sa.Integer, primary_key=True),
+    *[sa.Column(n, sa.String(200), primary_key=True) for n in kpi_rollup.KEY],
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_kpi_times_day", "day", "measure", "bucket", "team", "agent", "n"),
+)
 CELL_DIMS = ("issue_type", "sku", "country")
 ROLLUP_DIMS = ("issue_type", "sku", "country")
 EVENTS_SQL = {
@@ -203,6 +224,20 @@ def _migration_6(conn: Connection) -> None:
     metadata.create_all(conn, tables=[case_messages, case_terms])
 
 
+def _migration_7(conn: Connection) -> None:
+    """The KPI facts on cases (case_facts.py), backfilled from the stored cases and events."""
+    case_facts.add_columns(conn)
+    metadata.create_all(conn, tables=[kpi_cells, kpi_times])
+    rebuild_case_facts(conn, conn.info.get("zone") or shop_zone())  # the migrating db's zone
+
+
+def rebuild_case_facts(conn: Connection, zone: ZoneInfo) -> int:
+    """Recomputes every case's KPI facts (migration 7, or after a bulk load of cases)."""
+    done = case_facts.rebuild(conn, cases, events, zone)
+    kpi_rollup.rebuild(conn, cases, kpi_cells, kpi_times)
+    return done
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
 # 2 was never used: it stays free.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -211,6 +246,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _migration_4,
     5: _migration_5,
     6: _migration_6,
+    7: _migration_7,
 }
 
 
@@ -347,6 +383,7 @@ class ReportsDB:
             if self.dialect == "postgresql":  # two gateways starting at once: one migrates
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(712012)"))
             done = {row[0] for row in conn.execute(sa.select(schema_version.c.version))}
+            conn.info["zone"] = self.zone
             for number, step in sorted(MIGRATIONS.items()):
                 if number not in done:
                     step(conn)
@@ -404,7 +441,25 @@ class ReportsDB:
                 key = (day_of[quarter], "kind", kind, "events")
                 bumps[key] = bumps.get(key, 0.0) + 1.0
             self._bump(conn, bumps)
+            convs = {rows[event_id][2] for event_id in new if rows[event_id][2]}
+            if convs:  # the facts of the cases of these conversations move
+                if self.dialect == "postgresql":  # the last to lock sees every event
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(712013)"))
+                ids = case_facts.touched(conn, cases, conversations=convs)
+                self._refresh(conn, ids)
         return len(new)
+
+    def _refresh(
+        self, conn: Connection, ids: set[str], delta: kpi_rollup.Delta | None = None
+    ) -> None:
+        """The KPI facts of these cases recomputed and the KPI rollups moved by the change
+        (`delta` holds the rows as they were before the write, else they are read here)."""
+        if delta is None:
+            delta = kpi_rollup.Delta()
+            kpi_rollup.collect(conn, cases, ids, -1, delta)
+        case_facts.refresh_cases(conn, cases, events, self.zone, ids)
+        kpi_rollup.collect(conn, cases, ids, 1, delta)
+        kpi_rollup.apply(conn, kpi_cells, kpi_times, delta)
 
     def case_row(self, record: Mapping[str, Any], source: str) -> dict[str, Any]:
         """A case hash (strings) or an imported row as a `cases` row."""
@@ -444,15 +499,31 @@ class ReportsDB:
         cols += [cases.c[d] for d in CELL_DIMS]
         ids = list(by_id)
         old: list[Mapping[str, Any]] = []
+        links = [cases.c.order_id, cases.c.conversation_id]
+        orders = {r.get("order_id") for r in by_id.values()}
+        convs = {r.get("conversation_id") for r in by_id.values()}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            old += conn.execute(sa.select(*cols).where(cases.c.case_id.in_(chunk))).mappings().all()
+            found = conn.execute(sa.select(*cols, *links).where(cases.c.case_id.in_(chunk)))
+            for r in found.mappings().all():
+                orders.add(r["order_id"])  # cases it no longer shares an order or chat with
+                convs.add(r["conversation_id"])
+                old.append(r)
+        touched = case_facts.touched(conn, cases, orders=orders, conversations=convs)
+        touched |= set(by_id)
+        delta = kpi_rollup.Delta()  # the KPI rollups: out with the rows as they were...
+        kpi_rollup.collect(conn, cases, touched, -1, delta)
         stmt = self._insert(cases)
         stmt = stmt.on_conflict_do_update(
             index_elements=["case_id"],
-            set_={c.name: stmt.excluded[c.name] for c in cases.columns if c.name != "case_id"},
+            set_={
+                c.name: stmt.excluded[c.name]
+                for c in cases.columns
+                if c.name != "case_id" and c.name not in case_facts.COLUMNS
+            },
         )
         conn.execute(stmt, [by_id[k] for k in sorted(by_id)])
+        self._refresh(conn, touched, delta)  # ...in with them as they are
         daily: dict[tuple[str, str, str, str], float] = {}
         weekly: dict[tuple[str, ...], list[float]] = {}
         fresh = {r["case_id"]: r for r in by_id.values()}

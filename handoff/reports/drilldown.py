@@ -64,7 +64,7 @@ def case_list(
             sa.select(*[cases.c[c] for c in LIST_COLUMNS])
             .where(*page)
             .order_by(cases.c.created_at, cases.c.case_id)
-            .limit(limit + 1)
+            .limit(sa.literal_column(str(int(limit) + 1), sa.Integer))  # SQLite plans it better
         ).mappings()
         rows = [dict(r) for r in found]
     more = len(rows) > limit
