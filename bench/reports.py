@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -204,7 +204,7 @@ def report_queries(db: ReportsDB) -> dict[str, Callable[[], object]]:
     def summary(pick: Callable[[], dict[str, str | None]]) -> Callable[[], object]:
         return lambda: queries.summary_table(db, pick())
 
-    def grouped(group: str, pick: Callable[[], dict[str, str | None]]) -> Callable[[], object]:
+    def grouped(group: str, pick: Callable[[], Mapping[str, str | None]]) -> Callable[[], object]:
         dims = summary_groups.parse_group(group)
         return lambda: summary_groups.grouped_summary(db, pick(), dims, 40)
 
