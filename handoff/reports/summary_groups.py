@@ -114,24 +114,32 @@ def grouped_summary(
             largest.c.everything,
         ),
     ]  # fmt: skip
+    # cases per issue type and week (a few hundred rows): every week's and issue type's total
+    h = _union(
+        [
+            p.select(p.col("issue_type").label("issue_type"), p.col("week").label("week"))
+            .add_columns(sa.func.sum(p.n).label("n"))
+            .group_by(p.col("issue_type"), p.col("week"))
+            for p in parts
+        ]
+    ).cte("h")
     for p in parts:
+        # 1: the largest groups' weekly cells
         dims = [p.col(d) for d in group]
-        n = sa.func.sum(p.n)
-        queries += [
-            # 1: the largest groups' weekly cells
-            p.select(sa.literal_column("1"), *dims, *pad, p.col("week"), n, *[sa.null()] * 3)
+        queries.append(
+            p.select(sa.literal_column("1"), *dims, *pad, p.col("week"), sa.func.sum(p.n))
+            .add_columns(*[sa.null()] * 3)
             .where(sa.tuple_(*dims).in_(chosen))
-            .group_by(*dims, p.col("week")),
-            # 2: every week's total
-            p.select(
-                sa.literal_column("2"), *[sa.null()] * 3, p.col("week"), n, *[sa.null()] * 3
-            ).group_by(p.col("week")),
-            # 3: every issue type's (added up over the parts below)
-            p.select(
-                sa.literal_column("3"), p.col("issue_type"), *none, sa.null(), n,
-                *[sa.null()] * 3,
-            ).group_by(p.col("issue_type")),
-        ]  # fmt: skip
+            .group_by(*dims, p.col("week"))
+        )
+    n = sa.func.sum(h.c.n)
+    queries += [
+        # 2: every week's total; 3: every issue type's
+        sa.select(sa.literal_column("2"), *[sa.null()] * 3, h.c.week, n, *[sa.null()] * 3)
+        .group_by(h.c.week),
+        sa.select(sa.literal_column("3"), h.c.issue_type, *none, sa.null(), n, *[sa.null()] * 3)
+        .group_by(h.c.issue_type),
+    ]  # fmt: skip
     with db.engine.connect() as conn:
         found = conn.execute(sa.union_all(*queries)).all()
     rows: dict[tuple[str, ...], dict[str, Any]] = {}
@@ -152,8 +160,8 @@ def grouped_summary(
             cells[week] = int(n)
         elif int(part) == 2:
             week_totals[week] = int(n)
-        else:  # a cut week's issue type comes from two parts
-            by_issue[values[0]] = by_issue.get(values[0], 0) + int(n)
+        else:
+            by_issue[values[0]] = int(n)
     order.sort()
     for row in rows.values():
         row["by_week"] = dict(sorted(row["by_week"].items()))
