@@ -184,9 +184,13 @@ def bulk_load(db: ReportsDB, n: int) -> float:
     db.put_shipped(shipped_rows())
     with db.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
-        if db.dialect == "sqlite":  # as a running gateway's checkpoints would have by now
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.commit()
+    if db.dialect == "sqlite":  # as a running gateway's checkpoints would have by now
+        raw = db.engine.raw_connection()  # autocommit: no transaction may be open
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
     return time.perf_counter() - began
 
 
