@@ -19,7 +19,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import DERIVED, ReportsDB, cases, events, weekly_cells
+from handoff.reports.db import (
+    DERIVED,
+    OFF_ROLLUP,
+    ReportsDB,
+    cases,
+    events,
+    filter_key,
+    weekly_cells,
+)
 
 # the export's columns: what a case recorded (the derived ones are worked out again on import)
 CASE_COLUMNS = tuple(c.name for c in cases.columns if c.name not in ("day", "week", *DERIVED))
@@ -118,6 +126,8 @@ def case_filter_where(filters: Mapping[str, str | None]) -> list[Any]:
             where.append(cases.c.day >= value)
         elif name == "to":
             where.append(cases.c.day <= value)
+        elif name in OFF_ROLLUP:  # read through its covering index (migration 8)
+            where.append(filter_key(name) == value)
         elif name in cases.c and name not in ("day", "week"):
             where.append(cases.c[name] == value)
         else:  # a dimension this store does not keep: nothing matches
