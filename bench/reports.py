@@ -6,11 +6,12 @@
    drained by the consumer-group ingestor into the database → events/s; then the stream is
    replayed from the start and the bench checks that nothing changed.
 2. Queries: `--cases` generated cases bulk-loaded (executemany on SQLite, COPY on
-   PostgreSQL), the rollups and the KPI facts rebuilt from them (facts_s: migration 7's
-   backfill), then every report query `--runs` times → p95:
-   the summary with 0, 1 and 2 filters (served from `weekly_cells`), the summary with a filter
-   the rollup does not keep (served from the cases table), the export's first page, the KPIs,
-   and the reports page's sections: trend, loss, the KPI table and the drill-down pages.
+    PostgreSQL), the rollups and the KPI facts rebuilt from them (facts_s: migration 7's
+    backfill), then every report query `--runs` times → p95:
+    the grouped summary the reports page asks for (each group choice unfiltered, one filter, a
+    range cutting weeks, filters the rollup does not keep), the raw cell dump (the summary
+    without `group`) with 0, 1 and 2 filters and an off-rollup filter, the export's first page,
+    the KPIs, and the page's other sections: trend, loss, the KPI table and the drill-downs.
 SQLite always (a temp file); PostgreSQL on a throwaway cluster (fsync on) unless `--pg none`.
 Writes bench/results/reports.json and prints a table.
 """
@@ -30,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,7 +45,14 @@ from redis.asyncio import Redis  # noqa: E402
 from handoff import keys  # noqa: E402
 from handoff.cases.events import Event  # noqa: E402
 from handoff.dev.launcher import free_port, redis_server_binary  # noqa: E402
-from handoff.reports import breakdowns, drilldown, kpi_table, loss, queries  # noqa: E402
+from handoff.reports import (  # noqa: E402
+    breakdowns,
+    drilldown,
+    kpi_table,
+    loss,
+    queries,
+    summary_groups,
+)
 from handoff.reports.db import (  # noqa: E402
     ReportsDB,
     cases,
@@ -184,6 +192,12 @@ def bulk_load(db: ReportsDB, n: int) -> float:
     with db.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+    if db.dialect == "sqlite":  # as a running gateway's checkpoints would have by now
+        raw = db.engine.raw_connection()  # autocommit: no transaction may be open
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
     return time.perf_counter() - began
 
 
@@ -203,10 +217,44 @@ def report_queries(db: ReportsDB) -> dict[str, Callable[[], object]]:
     def summary(pick: Callable[[], dict[str, str | None]]) -> Callable[[], object]:
         return lambda: queries.summary_table(db, pick())
 
+    def grouped(group: str, pick: Callable[[], Mapping[str, str | None]]) -> Callable[[], object]:
+        dims = summary_groups.parse_group(group)
+        return lambda: summary_groups.grouped_summary(db, pick(), dims, 40)
+
     weeks = [f"2026-{m:02d}-{d:02d}" for m, d in ((1, 12), (1, 26), (2, 9))]
+    midweek = ("2026-01-14", "2026-01-28", "2026-02-11")  # Wednesdays
+    all3 = "issue_type,sku,country"
+    one_filter = lambda: rng.choice(  # noqa: E731
+        [
+            {"country": rng.choice(COUNTRIES)},
+            {"sku": rng.choice(SKUS)},
+            {"issue_type": rng.choice(ISSUES)},
+        ]
+    )
+    off_rollup = lambda: rng.choice(  # noqa: E731
+        [
+            {"supplier": rng.choice(SUPPLIERS)},
+            {"channel": rng.choice(CHANNELS), "country": rng.choice(COUNTRIES)},
+            {"agent": rng.choice(AGENTS), "from": "2026-02-04"},
+        ]
+    )
     return {
-        "summary, no filter": summary(lambda: {}),
-        "summary, 1 filter": summary(
+        # what the reports page asks for (?group=...&top=40): unfiltered for each group choice,
+        # one rollup filter, a date range cutting weeks, filters the rollup does not keep
+        "grouped, issue type": grouped("issue_type", lambda: {}),
+        "grouped, product": grouped("sku", lambda: {}),
+        "grouped, country": grouped("country", lambda: {}),
+        "grouped, all three": grouped(all3, lambda: {}),
+        "grouped, 1 filter": grouped("sku", one_filter),
+        "grouped, 3, 1 filter": grouped(all3, one_filter),
+        "grouped, cut weeks": grouped(
+            all3, lambda: {"from": rng.choice(midweek), "to": "2026-03-11"}
+        ),
+        "grouped, off-rollup": grouped("issue_type", off_rollup),
+        "grouped, 3, off-rollup": grouped(all3, off_rollup),
+        # the raw form (no `group`): every (issue type, SKU, country, week) cell
+        "raw cells, no filter": summary(lambda: {}),
+        "raw cells, 1 filter": summary(
             lambda: rng.choice(
                 [
                     {"country": rng.choice(COUNTRIES)},
@@ -215,7 +263,7 @@ def report_queries(db: ReportsDB) -> dict[str, Callable[[], object]]:
                 ]
             )
         ),
-        "summary, 2 filters": summary(
+        "raw cells, 2 filters": summary(
             lambda: rng.choice(
                 [
                     {"country": rng.choice(COUNTRIES), "issue_type": rng.choice(ISSUES)},
@@ -224,7 +272,7 @@ def report_queries(db: ReportsDB) -> dict[str, Callable[[], object]]:
                 ]
             )
         ),
-        "summary, table filter": summary(
+        "raw cells, off-rollup": summary(
             lambda: {"channel": rng.choice(CHANNELS), "country": rng.choice(COUNTRIES)}
         ),
         "export, first page": lambda: next(queries.case_pages(db)),

@@ -11,7 +11,8 @@ the Redis streams changes nothing. Writes are set-based (one statement per batch
 array unpacked by the database, `RETURNING` the ids that were new) inside a write transaction
 (`BEGIN IMMEDIATE` on SQLite, an advisory lock around case upserts on PostgreSQL), so two
 gateways ingesting at once still count each row once. `weekly_cells` (migration 4) holds
-cases and refunds per (week, issue type, SKU, country) for the summary table. Every call here
+cases and refunds per (week, issue type, SKU, country) for the summary table; migration 8 adds
+covering indexes for its grouped form (`summary_groups.py`). Every call here
 is blocking: the gateway runs them in a thread executor (`ReportsDB.run`).
 """
 
@@ -80,6 +81,28 @@ cases = sa.Table(
     sa.Index("ix_cases_week", "week", "issue_type", "sku", "country"),
     sa.Index("ix_cases_created", "created_at"),
 )
+# migration 8: the summary's reads of the cases table answered from an index alone: the days
+# of a week cut by a date range, and each filter the rollup does not keep (with its days)
+SUMMARY_COLUMNS = ("week", "issue_type", "sku", "country", "refund_amount")
+OFF_ROLLUP = ("supplier", "warehouse", "carrier", "channel", "team", "agent")
+
+
+def filter_key(name: str) -> Any:
+    """The key the off-rollup indexes keep for a column: `coalesce(col, '')`, the same rows for
+    `= value` (never ""), but no index led by the bare column, so a GROUP BY on it (loss,
+    trend, KPIs) is not steered into an index scan with a table lookup per row. The bare
+    column comes last, so SQLite sees the index as covering."""
+    return sa.func.coalesce(cases.c[name], sa.literal_column("''"))
+
+
+CASE_INDEXES = [
+    sa.Index("ix_cases_day_cells", cases.c.day, *[cases.c[n] for n in SUMMARY_COLUMNS]),
+    *[
+        sa.Index(f"ix_cases_{name}_day", filter_key(name), cases.c.day,
+                 *[cases.c[n] for n in SUMMARY_COLUMNS], cases.c[name])
+        for name in OFF_ROLLUP
+    ],
+]  # fmt: skip
 # orders shipped per (week, SKU, country), with the SKU's supplier and warehouse (migration 5):
 # the exposure behind complaint rates; loaded from the shop's orders or a history import
 weekly_shipped = sa.Table(
@@ -137,9 +160,21 @@ weekly_cells = sa.Table(
     sa.Index(
         "ix_weekly_cells_order", "week", sa.desc("cases"), "issue_type", "sku", "country", "refunds"
     ),
-    sa.Index("ix_weekly_cells_sku", "sku", "week"),
-    sa.Index("ix_weekly_cells_country", "country", "week"),
 )
+# migration 8: covering indexes in the order of the grouped summary's GROUP BYs (by issue type,
+# SKU or country and week, or by the whole cell), so SQLite reads them in order, unsorted
+CELL_INDEXES = [
+    sa.Index("ix_weekly_cells_cell", *[weekly_cells.c[n] for n in
+             ("issue_type", "sku", "country", "week", "cases", "refunds")]),
+    sa.Index("ix_weekly_cells_issue_week", *[weekly_cells.c[n] for n in
+             ("issue_type", "week", "sku", "country", "cases", "refunds")]),
+    sa.Index("ix_weekly_cells_sku_week", *[weekly_cells.c[n] for n in
+             ("sku", "week", "issue_type", "country", "cases", "refunds")]),
+    sa.Index("ix_weekly_cells_country_week", *[weekly_cells.c[n] for n in
+             ("country", "week", "issue_type", "sku", "cases", "refunds")]),
+]  # fmt: skip
+# what the migration 8 indexes make redundant (the same leading columns)
+SUPERSEDED = ("ix_cases_day", "ix_weekly_cells_sku", "ix_weekly_cells_country")
 # Shopper messages of cases and the keyword terms found in them (migration 6,
 # handoff/reports/keywords.py): a message is stored once per (case, seq); a term once per
 # case (the counts are cases that mention it), in the message's language.
@@ -238,8 +273,16 @@ def rebuild_case_facts(conn: Connection, zone: ZoneInfo) -> int:
     return done
 
 
+def _migration_8(conn: Connection) -> None:
+    """Covering indexes for the grouped summary (see CASE_INDEXES and CELL_INDEXES)."""
+    for name in SUPERSEDED:
+        conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+    for index in (*CASE_INDEXES, *CELL_INDEXES):
+        conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
-# 2 was never used: it stays free.
+# 2 was never used: it stays free; 7 belongs to another branch (it may land after 8).
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migration_1,
     3: _migration_3,
@@ -247,6 +290,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _migration_5,
     6: _migration_6,
     7: _migration_7,
+    8: _migration_8,
 }
 
 

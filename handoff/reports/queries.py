@@ -19,7 +19,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import DERIVED, ReportsDB, cases, events, weekly_cells
+from handoff.reports.db import (
+    DERIVED,
+    OFF_ROLLUP,
+    ReportsDB,
+    cases,
+    events,
+    filter_key,
+    weekly_cells,
+)
 
 # the export's columns: what a case recorded (the derived ones are worked out again on import)
 CASE_COLUMNS = tuple(c.name for c in cases.columns if c.name not in ("day", "week", *DERIVED))
@@ -44,42 +52,87 @@ def summary_table(db: ReportsDB, filters: Mapping[str, str | None]) -> Summary:
 
     Served from `weekly_cells` when every filter is one it keeps (dates, country, SKU, issue
     type): whole weeks of the range come from the rollup, the days of a week cut by `from` or
-    `to` from the cases table. Any other filter reads the cases table. Rows are ordered by
-    week, cases (most first), issue type, SKU and country; a missing dimension is None.
+    `to` from the cases table (see `summary_plan`). Any other filter reads the cases table.
+    Rows are ordered by week, cases (most first), issue type, SKU and country; a missing
+    dimension is None.
     """
+    rows: Summary = []
+    for source, part in summary_plan(filters):
+        if source == "cases":
+            rows += summary_from_cases(db, part)
+            continue
+        cells = weekly_cells.c
+        query = sa.select(
+            cells.issue_type, cells.sku, cells.country, cells.week, cells.cases, cells.refunds
+        ).where(*cell_where(part))
+        query = query.order_by(
+            cells.week, sa.desc(cells.cases), cells.issue_type, cells.sku, cells.country
+        )
+        rows += _summary_rows(db, query)
+    return rows
+
+
+Plan = list[tuple[str, dict[str, str]]]
+
+
+def summary_plan(filters: Mapping[str, str | None]) -> Plan:
+    """Where the summary of `filters` comes from, in week order: ("cells", filters) reads
+    `weekly_cells` (its `from`/`to` are then the first and last whole week's Monday),
+    ("cases", filters) the cases table (the days of a week cut by the range, or everything
+    when a filter is one the rollup does not keep). The parts cover disjoint weeks."""
     active = {k: v for k, v in filters.items() if v}
     if not set(active) <= CELL_FILTERS:
-        return summary_from_cases(db, active)
+        return [("cases", active)]
     start, end = active.get("from"), active.get("to")
     first = _monday_on_or_after(start) if start else None
     last = _full_week_ending_by(end) if end else None
     if first and last and first > last:  # no whole week in the range
-        return summary_from_cases(db, active)
-    where = [weekly_cells.c.cases > 0]
-    where += [
-        weekly_cells.c[n] == active[n] for n in ("country", "sku", "issue_type") if n in active
-    ]
-    if first:
-        where.append(weekly_cells.c.week >= first.isoformat())
-    if last:
-        where.append(weekly_cells.c.week <= last.isoformat())
-    cells = weekly_cells.c
-    query = sa.select(
-        cells.issue_type, cells.sku, cells.country, cells.week, cells.cases, cells.refunds
-    ).where(*where)
-    query = query.order_by(
-        cells.week, sa.desc(cells.cases), cells.issue_type, cells.sku, cells.country
-    )
-    rows: Summary = []
+        return [("cases", active)]
+    plan: Plan = []
     if first and start and first.isoformat() > start:
         edge = (first - dt.timedelta(days=1)).isoformat()
-        rows += summary_from_cases(db, {**active, "to": min(edge, end or edge)})
-    rows += _summary_rows(db, query)
+        plan.append(("cases", {**active, "to": min(edge, end or edge)}))
+    weeks = {k: v for k, v in active.items() if k not in ("from", "to")}
+    if first:
+        weeks["from"] = first.isoformat()
+    if last:
+        weeks["to"] = last.isoformat()
+    plan.append(("cells", weeks))
     if last and end and (last + dt.timedelta(days=6)).isoformat() < end:
-        rows += summary_from_cases(
-            db, {**active, "from": (last + dt.timedelta(days=7)).isoformat()}
-        )
-    return rows
+        plan.append(("cases", {**active, "from": (last + dt.timedelta(days=7)).isoformat()}))
+    return plan
+
+
+def cell_where(part: Mapping[str, str]) -> list[Any]:
+    """The WHERE terms on `weekly_cells` of a ("cells", filters) part of a summary plan."""
+    cells = weekly_cells.c
+    where = [cells.cases > 0]
+    where += [cells[n] == part[n] for n in ("country", "sku", "issue_type") if n in part]
+    if "from" in part:
+        where.append(cells.week >= part["from"])
+    if "to" in part:
+        where.append(cells.week <= part["to"])
+    return where
+
+
+def case_filter_where(filters: Mapping[str, str | None]) -> list[Any]:
+    """The WHERE terms on `cases` of summary filters; a name the table has no column for
+    matches nothing."""
+    where: list[Any] = []
+    for name, value in filters.items():
+        if not value:
+            continue
+        if name == "from":
+            where.append(cases.c.day >= value)
+        elif name == "to":
+            where.append(cases.c.day <= value)
+        elif name in OFF_ROLLUP:  # read through its covering index (migration 8)
+            where.append(filter_key(name) == value)
+        elif name in cases.c and name not in ("day", "week"):
+            where.append(cases.c[name] == value)
+        else:  # a dimension this store does not keep: nothing matches
+            where.append(sa.false())
+    return where
 
 
 def _monday_on_or_after(day: str) -> dt.date:
@@ -100,17 +153,7 @@ def summary_from_cases(db: ReportsDB, filters: Mapping[str, str | None]) -> Summ
     query = sa.select(
         *dims, cases.c.week, n, sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
     )
-    for name, value in filters.items():
-        if not value:
-            continue
-        if name == "from":
-            query = query.where(cases.c.day >= value)
-        elif name == "to":
-            query = query.where(cases.c.day <= value)
-        elif name in cases.c and name not in ("day", "week"):
-            query = query.where(cases.c[name] == value)
-        else:  # a dimension this store does not keep: nothing matches
-            query = query.where(sa.false())
+    query = query.where(*case_filter_where(filters))
     query = query.group_by(*dims, cases.c.week)
     query = query.order_by(cases.c.week, sa.desc(n), *dims)
     return _summary_rows(db, query)

@@ -20,7 +20,16 @@ from aiohttp import web
 from handoff import shopdata
 from handoff.accounts import auth
 from handoff.errors import InputError
-from handoff.reports import breakdowns, csvio, drilldown, keywords, kpi_table, loss, queries
+from handoff.reports import (
+    breakdowns,
+    csvio,
+    drilldown,
+    keywords,
+    kpi_table,
+    loss,
+    queries,
+    summary_groups,
+)
 from handoff.reports.db import ReportsDB, shipped_from_store, weekly_shipped
 from handoff.reports.ingest import ingest_loop
 from handoff.routing.config import load_config
@@ -112,17 +121,34 @@ def _date(request: web.Request, name: str) -> str | None:
 
 
 async def summary(request: web.Request) -> web.Response:
+    """The summary: grouped as the page shows it with `group` (and `top`), else every
+    (issue type, SKU, country, week) cell plus the KPIs (the raw form, kept for scripts)."""
     await auth.require(request, "lead")
     db = request.app[DB]
+    if "group" in request.query:
+        return await _grouped(request, db)
     filters: dict[str, str | None] = {
         "from": _date(request, "from"),
         "to": _date(request, "to"),
-        **{n: request.query.get(n) or None for n in ("country", "sku", "issue_type")},
+        **{n: request.query.get(n) or None for n in breakdowns.FILTERS if n not in ("from", "to")},
     }
     table = await db.run(queries.summary_table, db, filters)
     kpis = await db.run(queries.kpis, db, filters["from"], filters["to"])
     body: dict[str, Any] = {"filters": filters, "rows": table, "kpis": kpis}
     return web.json_response(body)
+
+
+async def _grouped(request: web.Request, db: ReportsDB) -> web.Response:
+    filters = _filters(request, breakdowns.FILTERS, ("group", "top"))
+    try:
+        group = summary_groups.parse_group(request.query["group"])
+    except ValueError as err:
+        raise InputError(400, "bad_group", str(err)) from None
+    raw = request.query.get("top") or str(summary_groups.DEFAULT_TOP)
+    if not raw.isdigit() or not 1 <= int(raw) <= summary_groups.MAX_TOP:
+        raise InputError(400, "bad_top", f"top must be 1 to {summary_groups.MAX_TOP}")
+    body = await db.run(summary_groups.grouped_summary, db, filters, group, int(raw))
+    return web.json_response({"filters": filters, **body})
 
 
 def _filters(

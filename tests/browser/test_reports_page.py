@@ -110,7 +110,7 @@ def test_lead_sees_the_table_and_combines_two_filters(open_page, reports_gateway
     page.select_option("#f-country", top_country)
     page.select_option("#f-issue_type", top_issue)
     page.select_option("#table-rows", "sku")  # a change refreshes the page
-    wait_loaded(page, loaded)
+    loaded = wait_loaded(page, loaded)
     rows = api(page, "summary", country=top_country, issue_type=top_issue)["rows"]
     assert {(r["country"], r["issue_type"]) for r in rows} == {(top_country, top_issue)}
     expected = Counter[tuple[str, str]]()
@@ -122,6 +122,23 @@ def test_lead_sees_the_table_and_combines_two_filters(open_page, reports_gateway
     for (sku, week), n in expected.items():
         expect(cell(page, sku, week)).to_have_text(f"{n:,}")
     shot(page, "filtered")
+
+    # all three dimensions, no filter: the 40 largest rows, the note counts every row
+    page.select_option("#f-country", "")
+    page.select_option("#f-issue_type", "")
+    page.select_option("#table-rows", "issue_type,sku,country")
+    wait_loaded(page, loaded)
+    triples = Counter[tuple[str, str, str]]()
+    for r in every:
+        triples[(r["issue_type"], r["sku"], r["country"])] += r["cases"]
+    assert len(triples) > 40
+    expect(page.locator("#cases-table p.hint")).to_have_text(
+        f"Showing the 40 largest of {len(triples)} rows; the totals count all."
+    )
+    expect(page.locator("#cases-table tbody tr")).to_have_count(40)
+    expect(foot).to_have_text(f"{total:,}")
+    largest = page.locator("#cases-table tbody tr").first.locator("button.num").last
+    expect(largest).to_have_text(f"{max(triples.values()):,}")
     # until those endpoints are merged, their sections say so and the 404s are expected
     watched.assert_clean(allow_console=ALLOW + ("|404" if missing else ""))
 

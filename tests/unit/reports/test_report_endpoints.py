@@ -23,6 +23,7 @@ from handoff.cases.events import Event
 from handoff.dev.gateway import dev_extras
 from handoff.reports import breakdowns, case_facts, kpi_table
 from handoff.reports.db import (
+    CASE_INDEXES,
     DERIVED,
     MIGRATIONS,
     ReportsDB,
@@ -360,14 +361,16 @@ async def test_transcript_page_and_leads_read_transcripts(client: TestClient) ->
 def test_migration_5_adds_and_backfills_the_columns(db: ReportsDB) -> None:
     h = history()
     db.upsert_cases([db.case_row(r, "import") for r in h.cases[:50]])
-    with db.engine.begin() as conn:  # back to a schema before migration 5 (and so 7)
+    with db.engine.begin() as conn:  # back to a schema before migration 5 (and so 7 and 8)
         for index in case_facts.INDEXES:  # migration 7's indexes name the derived columns
             conn.execute(sa.text(f"DROP INDEX IF EXISTS {index}"))
-        conn.execute(schema_version.delete().where(schema_version.c.version == 7))
+        for index in CASE_INDEXES:  # migration 8's indexes use the columns: they go too
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS {index.name}"))
+        conn.execute(schema_version.delete().where(schema_version.c.version.in_((7, 8))))
         for name in DERIVED:
             conn.execute(sa.text(f"ALTER TABLE cases DROP COLUMN {name}"))
         conn.execute(sa.text("DROP TABLE weekly_shipped"))
-        conn.execute(schema_version.delete().where(schema_version.c.version == 5))
+        conn.execute(schema_version.delete().where(schema_version.c.version.in_((5, 8))))
     again = ReportsDB(db.engine.url.render_as_string(hide_password=False), zone=ZoneInfo("UTC"))
     try:
         with again.engine.connect() as conn:

@@ -4,13 +4,14 @@
 // inline handlers, data only ever set as text.
 import { $, fillSelect, bindLoginForm, currentAccount, logOut, hasRole } from "/static/shared/ui.js";
 import { FILTERS, getReport, setDrillHandler } from "./format.js";
-import { renderCasesTable, renderReasons, renderTrend, renderLoss, renderKpis, renderAlerts }
+import { MAX_ROWS, renderCasesTable, renderReasons, renderTrend, renderLoss, renderKpis, renderAlerts }
   from "./sections.js";
 import { openDrill, bindDrill } from "./drill.js";
 import { loadKeywords } from "./keywords.js";
 
 const CHANNELS = ["chat", "email", "import"];
-const state = { summary: [], loaded: 0 };
+const ALL_KEYS = 5000; // the API's largest `top`: every product or country for the filter lists
+const state = { summary: null, loaded: 0 };
 
 function isLead(account) { return hasRole(account, "lead"); }
 
@@ -58,14 +59,14 @@ async function keysOf(path, params) {
   return data && data.rows ? data.rows.map((r) => r.key) : [];
 }
 
-/** Filter choices from the unfiltered data. */
+/** Filter choices from the unfiltered data (grouped by product, and by country). */
 async function loadOptions() {
-  const all = await getReport("summary", {});
-  const rows = (all && all.rows) || [];
-  state.total = rows.reduce((s, r) => s + r.cases, 0);
-  options("f-country", rows.map((r) => r.country));
-  options("f-sku", rows.map((r) => r.sku));
-  options("f-issue_type", rows.map((r) => r.issue_type));
+  const [bySku, byCountry] = await Promise.all([
+    getReport("summary", { group: "sku", top: ALL_KEYS }), getReport("summary", { group: "country", top: ALL_KEYS })]);
+  state.total = bySku ? bySku.total : 0;
+  options("f-country", ((byCountry && byCountry.rows) || []).map((r) => r.country));
+  options("f-sku", ((bySku && bySku.rows) || []).map((r) => r.sku));
+  options("f-issue_type", ((bySku && bySku.issue_types) || []).map((r) => r.issue_type));
   options("f-channel", CHANNELS);
   const [suppliers, warehouses, carriers, teams, agents] = await Promise.all([
     keysOf("loss", { by: "supplier" }), keysOf("loss", { by: "warehouse" }),
@@ -94,9 +95,8 @@ async function refresh() {
   $("empty").hidden = !empty;
   $("empty").textContent = empty ? "No cases yet: reports fill in as chats are closed or past cases are imported." : "";
   try {
-    const summary = await getReport("summary", f);
-    state.summary = (summary && summary.rows) || [];
-    renderCasesTable(state.summary, f, $("table-rows").value.split(","));
+    state.summary = await getReport("summary", { ...f, group: $("table-rows").value, top: MAX_ROWS });
+    renderCasesTable(state.summary, f);
     renderReasons(state.summary, f);
     await Promise.all([
       section(() => getReport("trend", { ...f, by: $("trend-by").value }), renderTrend, f),
@@ -105,7 +105,7 @@ async function refresh() {
       section(() => getReport("alerts", {}), renderAlerts, f),
       loadKeywords(f),
     ]);
-    const n = state.summary.reduce((s, r) => s + r.cases, 0);
+    const n = state.summary ? state.summary.total : 0;
     if (!$("status").classList.contains("error")) status(`${n.toLocaleString("en")} cases match these filters.`);
   } catch (err) {
     status(err.message, true);

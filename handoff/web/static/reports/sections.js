@@ -5,55 +5,46 @@ import { $, el } from "/static/shared/ui.js";
 import { LABELS, count, pct, duration, money, num, table, weekRange } from "./format.js";
 import { lineChart, pieChart, barChart, clearChart } from "./charts.js";
 
-const MAX_ROWS = 40;
+/** The cases table shows this many rows (the largest); the server sends only those. */
+export const MAX_ROWS = 40;
 
 function put(id, ...nodes) { $(id).replaceChildren(...nodes); }
 function note(text) { return el("p", { class: "hint", text }); }
 
-/** Issue type (or product, country, or all three) × week, from /api/reports/summary rows. */
-export function renderCasesTable(rows, filters, dims) {
-  const weeks = [...new Set(rows.map((r) => r.week))].sort();
-  const groups = new Map();
-  for (const r of rows) {
-    const key = dims.map((d) => r[d] ?? "").join(" · ");
-    let g = groups.get(key);
-    if (!g) {
-      g = { key, keys: Object.fromEntries(dims.map((d) => [d, r[d]])), total: 0, byWeek: {} };
-      groups.set(key, g);
-    }
-    g.total += r.cases;
-    g.byWeek[r.week] = (g.byWeek[r.week] || 0) + r.cases;
-  }
-  const sorted = [...groups.values()].sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
-  if (!sorted.length) { put("cases-table", note("No cases for these filters.")); return; }
-  const shown = sorted.slice(0, MAX_ROWS);
+/**
+ * Issue type (or product, country, or all three) × week, from the grouped
+ * /api/reports/summary answer (`group`, `top`): the largest rows with their weekly cells,
+ * plus the weekly and overall totals of every row.
+ */
+export function renderCasesTable(data, filters) {
+  const rows = (data && data.rows) || [];
+  if (!rows.length) { put("cases-table", note("No cases for these filters.")); return; }
+  const dims = data.group, weeks = data.weeks;
   const head = [dims.map((d) => LABELS[d]).join(" · "), ...weeks, "Total"];
-  const body = shown.map((g) => {
-    const rowFilters = { ...filters, ...g.keys };
+  const body = rows.map((r) => {
+    const key = dims.map((d) => r[d] ?? "").join(" · ");
+    const rowFilters = { ...filters, ...Object.fromEntries(dims.map((d) => [d, r[d]])) };
     const cells = weeks.map((w) => {
-      const n = g.byWeek[w] || 0;
-      const b = num(count(n), n ? weekRange(rowFilters, w) : null, `${g.key}, week of ${w}`);
-      b.dataset.row = g.key; b.dataset.week = w;
+      const n = r.by_week[w] || 0;
+      const b = num(count(n), n ? weekRange(rowFilters, w) : null, `${key}, week of ${w}`);
+      b.dataset.row = key; b.dataset.week = w;
       return b;
     });
-    const total = num(count(g.total), rowFilters, `${g.key}, all weeks`);
-    total.dataset.row = g.key; total.dataset.week = "total";
-    return [g.key || "—", ...cells, total];
+    const total = num(count(r.total), rowFilters, `${key}, all weeks`);
+    total.dataset.row = key; total.dataset.week = "total";
+    return [key || "—", ...cells, total];
   });
-  const colTotal = (w) => rows.filter((r) => r.week === w).reduce((s, r) => s + r.cases, 0);
-  const all = rows.reduce((s, r) => s + r.cases, 0);
-  const foot = ["All", ...weeks.map((w) => num(count(colTotal(w)), weekRange(filters, w), `all cases, week of ${w}`)),
-                num(count(all), filters, "all cases")];
+  const weekTotal = (w) => data.week_totals[w] || 0;
+  const foot = ["All", ...weeks.map((w) => num(count(weekTotal(w)), weekRange(filters, w), `all cases, week of ${w}`)),
+                num(count(data.total), filters, "all cases")];
   const parts = [table(`Cases per ${head[0].toLowerCase()} and week (columns: the Monday of each week)`, head, body, { foot })];
-  if (sorted.length > shown.length) parts.push(note(`Showing the ${shown.length} largest of ${sorted.length} rows; the totals count all.`));
+  if (data.total_rows > rows.length) parts.push(note(`Showing the ${rows.length} largest of ${data.total_rows} rows; the totals count all.`));
   put("cases-table", ...parts);
 }
 
-/** Share of cases per issue type (the reasons pie) from the same summary rows. */
-export function renderReasons(rows, filters) {
-  const by = new Map();
-  for (const r of rows) by.set(r.issue_type, (by.get(r.issue_type) || 0) + r.cases);
-  const items = [...by.entries()].sort((a, b) => b[1] - a[1]);
+/** Share of cases per issue type (the reasons pie) from the grouped summary's `issue_types`. */
+export function renderReasons(data, filters) {
+  const items = ((data && data.issue_types) || []).map((t) => [t.issue_type, t.cases]);
   const all = items.reduce((s, [, n]) => s + n, 0);
   if (!all) { clearChart("reasons-chart"); put("reasons-table", note("No cases for these filters.")); return; }
   pieChart("reasons-chart", items.map(([k]) => k || "—"), items.map(([, n]) => n));
