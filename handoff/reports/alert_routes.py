@@ -22,6 +22,7 @@ from handoff.reports.lifecycle import current_alerts
 from handoff.reports.routes import DB
 from handoff.reports.watcher import AlertWatcher
 from handoff.reports.webhook import Webhook
+from handoff.tasks import stop_tasks
 from handoff.web import appkeys as K
 from handoff.web.requests import read_json
 
@@ -116,8 +117,7 @@ async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     task = asyncio.create_task(watcher.run_forever())
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop_tasks([task])
     if hook is not None:
         await hook.close()
 

@@ -33,6 +33,7 @@ from handoff.reports import (
 from handoff.reports.db import ReportsDB, shipped_from_store, weekly_shipped
 from handoff.reports.ingest import ingest_loop
 from handoff.routing.config import load_config
+from handoff.tasks import stop_tasks
 from handoff.web import appkeys as K
 
 log = logging.getLogger(__name__)
@@ -243,8 +244,7 @@ async def reports_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[K.SETTINGS]
     task = asyncio.create_task(ingest_loop(app[K.REDIS], db, settings.instance))
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await stop_tasks([task])
     db.engine.dispose()
 
 

@@ -23,6 +23,7 @@ from bot.language import NATIVE
 from bot.nlucheck import check_language, cross_language_conflicts
 from handoff import keys
 from handoff.errors import InputError
+from handoff.tasks import stop_tasks
 from handoff.trainer.evaluation import compare
 from handoff.trainer.files import DataRoot
 from handoff.trainer.fingerprint import fingerprint
@@ -106,11 +107,7 @@ class TrainingJobs:
         return await self.store.events_after(job_id, last_id, block_ms)
 
     async def shutdown(self) -> None:
-        for task in list(self.tasks.values()):
-            task.cancel()
-        for task in list(self.tasks.values()):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(list(self.tasks.values()))
 
     # ------------------------------------------------------------ the job
     def _emitter(self, job_id: str) -> Emit:

@@ -35,6 +35,7 @@ from handoff.reports import routes as reports_routes
 from handoff.routing.config import load_config
 from handoff.routing.queue import HandoffStore
 from handoff.settings import Settings
+from handoff.tasks import stop_tasks
 from handoff.trainer import routes as trainer_routes
 from handoff.translation import build_translator
 from handoff.web import api, hooks, pages, security
@@ -114,9 +115,7 @@ def create_app(settings: Settings, extensions: Sequence[Extension] = ()) -> web.
             )
             tasks.append(asyncio.create_task(watcher.run_forever()))
         yield
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(tasks)
 
     def warm_up_sync() -> None:
         language.warm_up()

@@ -24,6 +24,7 @@ from handoff.channels.email.inbound import EmailInbound, SmtpHandler
 from handoff.channels.email.notices import send_forever as send_notices
 from handoff.channels.email.outbound import Mailer
 from handoff.channels.email.threads import Threads
+from handoff.tasks import stop_tasks
 from handoff.web import appkeys as K
 
 LOG = logging.getLogger("handoff.channels.email")
@@ -109,10 +110,7 @@ class EmailChannel:
         )
         yield
         app[K.SOCKETS].entry_listeners.remove(forwarder)
-        notices.cancel()
         if server is not None:
             server.close()
             await server.wait_closed()
-        for task in list(inbound.tasks):
-            task.cancel()
-        await asyncio.gather(notices, *inbound.tasks, return_exceptions=True)
+        await stop_tasks([notices, *inbound.tasks])
