@@ -26,6 +26,7 @@ from handoff.reports.db import ReportsDB, alert_states
 from handoff.reports.watcher import AlertWatcher
 from handoff.reports.webhook import Webhook
 from handoff.settings import Settings
+from handoff.tasks import stop_tasks
 from handoff.web.app import create_app
 
 
@@ -135,9 +136,7 @@ async def test_two_watchers_tell_each_new_alert_once(
         await asyncio.sleep(1.0)  # several more rounds each: nothing may be told again
         # and two computations at the very same moment still tell nothing twice
         assert await asyncio.gather(*[w.scan_once() for w in watchers]) == [[], []]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(tasks)
         for w in watchers:
             assert w.webhook is not None
             await w.webhook.close()
@@ -147,8 +146,7 @@ async def test_two_watchers_tell_each_new_alert_once(
 
     await until(framed, 5.0)
     await asyncio.sleep(0.2)  # a duplicate frame, were there one, would arrive now
-    listener.cancel()
-    await asyncio.gather(listener, return_exceptions=True)
+    await stop_tasks([listener])
 
     stored = db.count(alert_states)
     assert stored >= 1  # the SKU×country and the SKU-everywhere cells
