@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -177,28 +177,27 @@ def _choice(request: web.Request, name: str, choices: tuple[str, ...], default: 
     return value
 
 
-async def trend(request: web.Request) -> web.Response:
-    await auth.require(request, "lead")
-    db = request.app[DB]
-    filters = _filters(request, breakdowns.FILTERS, ("by",))
-    by = _choice(request, "by", breakdowns.TREND_BY, "issue_type")
-    return web.json_response(await db.run(breakdowns.trend, db, filters, by))
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+Section = Callable[[ReportsDB, Mapping[str, str | None], str], Any]
 
 
-async def loss_rows(request: web.Request) -> web.Response:
-    await auth.require(request, "lead")
-    db = request.app[DB]
-    filters = _filters(request, breakdowns.FILTERS, ("by",))
-    by = _choice(request, "by", breakdowns.LOSS_BY, "issue_type")
-    return web.json_response(await db.run(loss.loss, db, filters, by))
+def _section(fn: Section, choices: tuple[str, ...], default: str) -> Handler:
+    """A reports page section (trend, loss, KPI table): lead/admin, the page's filters and
+    one `by` choice, computed off the event loop."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await auth.require(request, "lead")
+        db = request.app[DB]
+        filters = _filters(request, breakdowns.FILTERS, ("by",))
+        by = _choice(request, "by", choices, default)
+        return web.json_response(await db.run(fn, db, filters, by))
+
+    return handler
 
 
-async def kpi_rows(request: web.Request) -> web.Response:
-    await auth.require(request, "lead")
-    db = request.app[DB]
-    filters = _filters(request, breakdowns.FILTERS, ("by",))
-    by = _choice(request, "by", breakdowns.KPI_BY, "all")
-    return web.json_response(await db.run(kpi_table.kpis, db, filters, by))
+trend = _section(breakdowns.trend, breakdowns.TREND_BY, "issue_type")
+loss_rows = _section(loss.loss, breakdowns.LOSS_BY, "issue_type")
+kpi_rows = _section(kpi_table.kpis, breakdowns.KPI_BY, "all")
 
 
 async def case_list(request: web.Request) -> web.Response:
