@@ -82,10 +82,20 @@ def _mondays(first: str, last: str) -> list[str]:
 
 def trend(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
     """Weekly cases of the `top` keys of `by` (most cases first); the rest as "other"."""
+    return _trend_scan(db, filters, by, top)
+
+
+def _trend_scan(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
+    """`trend` counted on the cases table (the reference the fast path must equal)."""
     col = cases.c[by]
     query = sa.select(cases.c.week, col, sa.func.count()).where(*case_where(filters))
     with db.engine.connect() as conn:
         found = conn.execute(query.group_by(cases.c.week, col)).all()
+    return _trend_series(found, filters, by, top)
+
+
+def _trend_series(found: list[Any], filters: Filters, by: str, top: int) -> dict[str, Any]:
+    """The trend answer from (week, key, cases) rows (one row per week and key, cases > 0)."""
     seen = sorted({w for w, _, _ in found})
     low, high = filters.get("from"), filters.get("to")
     start = week_of(dt.date.fromisoformat(low)) if low else None
