@@ -33,14 +33,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import CELL_DIMS, ReportsDB, cases, week_of, weekly_cells, weekly_shipped
+from handoff.reports import loss_cells
+from handoff.reports.db import (
+    CELL_DIMS,
+    ReportsDB,
+    cases,
+    loss_cells_table,
+    week_of,
+    weekly_cells,
+    weekly_shipped,
+)
 
 FILTERS: tuple[str, ...] = ("from", "to", "sku", "country", "issue_type", "supplier")
 FILTERS += ("warehouse", "carrier", "channel", "team", "agent")
 TREND_BY = ("sku", "country", "issue_type", "supplier")
 CELL_DIMS_SET = frozenset(CELL_DIMS)  # weekly_cells' dimensions: trend by one is served there
-CELL_BY = CELL_DIMS_SET & frozenset(TREND_BY)
-CELL_FILTERS = CELL_DIMS_SET | {"from", "to"}
+LOSS_DIMS = frozenset(loss_cells.DIMS) - {"currency"}  # loss_cells': the rest of trend's
 LOSS_BY = ("issue_type", "sku", "supplier", "warehouse", "carrier", "country")
 KPI_BY = ("all", "team", "agent")
 SHIPPED_DIMS = ("sku", "country", "supplier", "warehouse")
@@ -108,15 +116,18 @@ def week_bounds(week: Any, filters: Filters) -> tuple[list[Any], list[str]]:
 def trend(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
     """Weekly cases of the `top` keys of `by` (most cases first); the rest as "other".
 
-    Served from `weekly_cells` (kept by every case write) when `by` and every filter are
-    dimensions of a cell: whole weeks in range come from the cells, and a week that `from`
-    or `to` cuts is counted on its own cases rows (indexed by week); otherwise the scan.
+    Served from `weekly_cells` (kept by every case write) when `by` and every filter are its
+    dimensions, else from `loss_cells` when they are among its (supplier, warehouse,
+    carrier): whole weeks in range come from the cells, and a week that `from` or `to` cuts
+    is counted on its own cases rows (indexed by week); other filters scan the cases.
     """
-    if by not in CELL_BY or any(v and n not in CELL_FILTERS for n, v in filters.items()):
+    used = {by} | {n for n, v in filters.items() if v} - {"from", "to"}
+    table = weekly_cells if used <= CELL_DIMS_SET else loss_cells_table
+    if not used <= LOSS_DIMS:
         return _trend_scan(db, filters, by, top)
-    t = weekly_cells.c
+    t = table.c
     where, cut = week_bounds(t.week, filters)
-    where += [t[n] == v for n, v in filters.items() if v and n in CELL_DIMS_SET]
+    where += [t[n] == v for n, v in filters.items() if v and n in LOSS_DIMS]
     n_cases = sa.func.sum(t.cases)
     query = sa.select(t.week, t[by], n_cases).where(*where).group_by(t.week, t[by])
     with db.engine.connect() as conn:

@@ -151,7 +151,9 @@ def test_the_rollups_serve_what_they_can(db: ReportsDB) -> None:
     trend = breakdowns.trend(db, FILTER_SETS[2], "country")
     assert trend != want["trend 2 country"]
     assert breakdowns.trend(db, FILTER_SETS[3], "sku") == want["trend 3 sku"]  # a cut week
-    assert breakdowns.trend(db, {}, "supplier") == want["trend 0 supplier"]  # a scan
+    assert breakdowns.trend(db, {}, "supplier") != want["trend 0 supplier"]  # loss_cells
+    assert breakdowns.trend(db, FILTER_SETS[9], "sku") != want["trend 9 sku"]  # by carrier
+    assert breakdowns.trend(db, FILTER_SETS[7], "sku") == want["trend 7 sku"]  # a scan
 
 
 def test_migration_9_backfills_an_existing_database(db: ReportsDB) -> None:
