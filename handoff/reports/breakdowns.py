@@ -33,11 +33,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import ReportsDB, cases, week_of, weekly_shipped
+from handoff.reports import loss_cells
+from handoff.reports.db import (
+    CELL_DIMS,
+    ReportsDB,
+    cases,
+    loss_cells_table,
+    week_of,
+    weekly_cells,
+    weekly_shipped,
+)
 
 FILTERS: tuple[str, ...] = ("from", "to", "sku", "country", "issue_type", "supplier")
 FILTERS += ("warehouse", "carrier", "channel", "team", "agent")
 TREND_BY = ("sku", "country", "issue_type", "supplier")
+CELL_DIMS_SET = frozenset(CELL_DIMS)  # weekly_cells' dimensions: trend by one is served there
+LOSS_DIMS = frozenset(loss_cells.DIMS) - {"currency"}  # loss_cells': the rest of trend's
 LOSS_BY = ("issue_type", "sku", "supplier", "warehouse", "carrier", "country")
 KPI_BY = ("all", "team", "agent")
 SHIPPED_DIMS = ("sku", "country", "supplier", "warehouse")
@@ -80,12 +91,68 @@ def _mondays(first: str, last: str) -> list[str]:
     return out
 
 
+def week_bounds(week: Any, filters: Filters) -> tuple[list[Any], list[str]]:
+    """The WHERE terms on a rollup's `week` column for the whole weeks inside `from`..`to`,
+    and the weeks those days cut (a `from` after a Monday, a `to` before a Sunday), which a
+    rollup by week cannot split: those are counted on their cases rows."""
+    low, high = filters.get("from"), filters.get("to")
+    first = dt.date.fromisoformat(str(low)) if low else None
+    last = dt.date.fromisoformat(str(high)) if high else None
+    cut = set()
+    if first and first.weekday() != 0:
+        cut.add(week_of(first))
+    if last and last.weekday() != 6:
+        cut.add(week_of(last))
+    where = []
+    if first:
+        where.append(week >= week_of(first))
+    if last:
+        where.append(week <= week_of(last))
+    if cut:
+        where.append(week.not_in(sorted(cut)))
+    return where, sorted(cut)
+
+
 def trend(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
-    """Weekly cases of the `top` keys of `by` (most cases first); the rest as "other"."""
+    """Weekly cases of the `top` keys of `by` (most cases first); the rest as "other".
+
+    Served from `weekly_cells` (kept by every case write) when `by` and every filter are its
+    dimensions, else from `loss_cells` when they are among its (supplier, warehouse,
+    carrier): whole weeks in range come from the cells, and a week that `from` or `to` cuts
+    is counted on its own cases rows (indexed by week); other filters scan the cases.
+    """
+    used = {by} | {n for n, v in filters.items() if v} - {"from", "to"}
+    table = weekly_cells if used <= CELL_DIMS_SET else loss_cells_table
+    if not used <= LOSS_DIMS:
+        return _trend_scan(db, filters, by, top)
+    t = table.c
+    where, cut = week_bounds(t.week, filters)
+    where += [t[n] == v for n, v in filters.items() if v and n in LOSS_DIMS]
+    n_cases = sa.func.sum(t.cases)
+    query = sa.select(t.week, t[by], n_cases).where(*where).group_by(t.week, t[by])
+    with db.engine.connect() as conn:
+        found = [
+            (week, key or None, int(n)) for week, key, n in conn.execute(query.having(n_cases > 0))
+        ]
+        if cut:
+            col = cases.c[by]
+            edge = sa.select(cases.c.week, col, sa.func.count()).where(*case_where(filters))
+            edge = edge.where(cases.c.week.in_(cut)).group_by(cases.c.week, col)
+            found += conn.execute(edge).all()
+    return _trend_series(found, filters, by, top)
+
+
+def _trend_scan(db: ReportsDB, filters: Filters, by: str, top: int = TOP) -> dict[str, Any]:
+    """`trend` counted on the cases table (the reference the fast path must equal)."""
     col = cases.c[by]
     query = sa.select(cases.c.week, col, sa.func.count()).where(*case_where(filters))
     with db.engine.connect() as conn:
         found = conn.execute(query.group_by(cases.c.week, col)).all()
+    return _trend_series(found, filters, by, top)
+
+
+def _trend_series(found: list[Any], filters: Filters, by: str, top: int) -> dict[str, Any]:
+    """The trend answer from (week, key, cases) rows (one row per week and key, cases > 0)."""
     seen = sorted({w for w, _, _ in found})
     low, high = filters.get("from"), filters.get("to")
     start = week_of(dt.date.fromisoformat(low)) if low else None

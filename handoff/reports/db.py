@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from handoff.cases.events import Event
 from handoff.cases.schema import CASE_FIELDS
-from handoff.reports import case_facts, kpi_rollup
+from handoff.reports import case_facts, kpi_rollup, loss_cells
 from shop.catalog import BY_SKU
 from shop.sourcing import SUPPLIERS, warehouse_for
 
@@ -175,6 +175,8 @@ CELL_INDEXES = [
 ]  # fmt: skip
 # what the migration 8 indexes make redundant (the same leading columns)
 SUPERSEDED = ("ix_cases_day", "ix_weekly_cells_sku", "ix_weekly_cells_country")
+# the loss page's grain (migration 9, handoff/reports/loss_cells.py)
+loss_cells_table = sa.Table("loss_cells", metadata, *loss_cells.columns())
 # Shopper messages of cases and the keyword terms found in them (migration 6,
 # handoff/reports/keywords.py): a message is stored once per (case, seq); a term once per
 # case (the counts are cases that mention it), in the message's language.
@@ -281,6 +283,11 @@ def _migration_8(conn: Connection) -> None:
         conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
+def _migration_9(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[loss_cells_table])
+    loss_cells.rebuild(conn, cases, loss_cells_table)
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
 # 2 was never used: it stays free; 7 belongs to another branch (it may land after 8).
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -291,6 +298,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     6: _migration_6,
     7: _migration_7,
     8: _migration_8,
+    9: _migration_9,
 }
 
 
@@ -369,6 +377,8 @@ def rebuild_case_rollups(conn: Connection) -> None:
     refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
     cells = sa.select(cases.c.week, *dims, sa.func.count(), refunds).group_by(cases.c.week, *dims)
     conn.execute(weekly_cells.insert().from_select([c.name for c in weekly_cells.c], cells))
+    if sa.inspect(conn).has_table("loss_cells"):  # migration 4 runs before 9 made it
+        loss_cells.rebuild(conn, cases, loss_cells_table)
     for dim in ROLLUP_DIMS:
         key = sa.func.coalesce(cases.c[dim], "-")
         for metric, value in (("cases", sa.func.count()), ("refund", refunds)):
@@ -541,6 +551,7 @@ class ReportsDB:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(712013)"))
         cols = [cases.c.case_id, cases.c.day, cases.c.week, cases.c.refund_amount]
         cols += [cases.c[d] for d in CELL_DIMS]
+        cols += [cases.c[d] for d in loss_cells.SOURCE if d not in {c.name for c in cols}]
         ids = list(by_id)
         old: list[Mapping[str, Any]] = []
         links = [cases.c.order_id, cases.c.conversation_id]
@@ -570,6 +581,7 @@ class ReportsDB:
         self._refresh(conn, touched, delta)  # ...in with them as they are
         daily: dict[tuple[str, str, str, str], float] = {}
         weekly: dict[tuple[str, ...], list[float]] = {}
+        losses: loss_cells.Cells = {}
         fresh = {r["case_id"]: r for r in by_id.values()}
         for r in old:  # a replayed case (same numbers) moves nothing, not even by 0.0000001
             if all(r[c.name] == fresh[r["case_id"]][c.name] for c in cols):
@@ -581,6 +593,7 @@ class ReportsDB:
                 cell = weekly.setdefault((r["week"], *[r[d] or "" for d in CELL_DIMS]), [0, 0])
                 cell[0] += sign
                 cell[1] += sign * refund
+                loss_cells.add(losses, r, sign)
                 for dim in ROLLUP_DIMS:
                     key = (r["day"], dim, r[dim] or "-", "cases")
                     daily[key] = daily.get(key, 0.0) + sign
@@ -589,6 +602,7 @@ class ReportsDB:
                         daily[key] = daily.get(key, 0.0) + sign * refund
         self._bump(conn, daily)
         self._bump_cells(conn, weekly)
+        loss_cells.bump(conn, self._insert, loss_cells_table, losses)
         return len(by_id) - len(old)
 
     def _bump_cells(self, conn: Connection, cells: Mapping[tuple[str, ...], list[float]]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from handoff.reports import loss_cells
 from handoff.reports.breakdowns import (
     REFUND_REMEDIES,
     SHIPPED_DIMS,
@@ -19,10 +20,13 @@ from handoff.reports.breakdowns import (
     case_where,
     report_currency,
     shipped,
+    week_bounds,
 )
-from handoff.reports.db import ReportsDB, cases, events
+from handoff.reports.db import ReportsDB, cases, events, loss_cells_table
 from shop.catalog import BY_SKU
 from shop.policy import load_policies
+
+CELL_FILTERS = frozenset({*loss_cells.DIMS, "from", "to"}) - {"currency"}
 
 # --- loss --------------------------------------------------------------------------------
 
@@ -104,9 +108,8 @@ def _chunks(a: list[str], b: list[str], size: int = 500) -> Iterable[tuple[list[
         yield a[start : start + size], b[start : start + size]
 
 
-def loss(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
-    """Refunds, compensation and reship cost per `by` key, most loss first."""
-    money = Money(report_currency())
+def _scan_groups(filters: Filters, by: str, weeks: list[str] | None = None) -> Any:
+    """(key, sku, currency, cases, refunds, reships) counted on the cases rows (of `weeks`)."""
     col = cases.c[by]
     reship = sa.func.sum(sa.case((cases.c.resolution == "reship", 1), else_=0))
     query = sa.select(
@@ -117,14 +120,42 @@ def loss(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
         sa.func.sum(cases.c.refund_amount),
         reship,
     ).where(*case_where(filters))
-    query = query.group_by(col, cases.c.sku, cases.c.currency)
+    if weeks is not None:
+        query = query.where(cases.c.week.in_(weeks))
+    return query.group_by(col, cases.c.sku, cases.c.currency)
+
+
+def _case_groups(conn: Any, filters: Filters, by: str) -> list[Any]:
+    """The loss groups of the cases in scope: from `loss_cells` when every filter is one of
+    its dimensions (the weeks a day filter cuts counted on their cases rows), else a scan."""
+    if by not in CELL_FILTERS or any(v and n not in CELL_FILTERS for n, v in filters.items()):
+        return list(conn.execute(_scan_groups(filters, by)))
+    t = loss_cells_table.c
+    where, cut = week_bounds(t.week, filters)
+    where += [t[n] == v for n, v in filters.items() if v and n in loss_cells.DIMS]
+    n_cases = sa.func.sum(t.cases)
+    query = sa.select(t[by], t.sku, t.currency, n_cases, sa.func.sum(t.refunds))
+    query = query.add_columns(sa.func.sum(t.reships)).where(*where)
+    query = query.group_by(t[by], t.sku, t.currency).having(n_cases > 0)
+    found = [
+        (key or None, sku or None, currency or None, n, refunds, reships)
+        for key, sku, currency, n, refunds, reships in conn.execute(query)
+    ]
+    if cut:
+        found += conn.execute(_scan_groups(filters, by, cut)).all()
+    return found
+
+
+def loss(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
+    """Refunds, compensation and reship cost per `by` key, most loss first."""
+    money = Money(report_currency())
     rows: dict[Any, dict[str, Any]] = {}
 
     def blank(key: Any) -> dict[str, Any]:
         return {"key": key, "cases": 0, "refund": 0.0, "compensation": 0.0, "reship": 0.0}
 
     with db.engine.connect() as conn:
-        for key, sku, currency, n, refunds, reships in conn.execute(query):
+        for key, sku, currency, n, refunds, reships in _case_groups(conn, filters, by):
             row = rows.setdefault(key, blank(key))
             row["cases"] += int(n)
             row["refund"] += money.convert(float(refunds or 0.0), currency)
