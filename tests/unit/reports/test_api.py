@@ -19,6 +19,7 @@ from handoff.reports import routes
 from handoff.reports.db import ReportsDB, cases
 from handoff.settings import Settings
 from handoff.web.app import create_app
+from tests.support.staff import bearer
 
 HEADER = (
     "created_at,order_id,email,country,sku,issue_type,resolution,refund_amount,currency,channel"
@@ -45,13 +46,6 @@ async def client(
     await c.start_server()
     yield c
     await c.close()
-
-
-async def bearer(c: TestClient, who: str, password: str) -> dict[str, str]:
-    resp = await c.post("/api/auth/login", json={"login": who, "password": password})
-    assert resp.status == 200, await resp.text()
-    c.session.cookie_jar.clear()
-    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
 
 async def post_csv(c: TestClient, lead: dict[str, str], body: bytes, kind: str = "text/csv"):  # type: ignore[no-untyped-def]

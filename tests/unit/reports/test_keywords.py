@@ -29,6 +29,7 @@ from handoff.translation import NoTranslator, TranslationUnavailable, Translator
 from handoff.web.app import create_app
 from shop.history import DRESS, LAMP, generate_history
 from tests.support.fake_libretranslate import FakeLibreTranslate
+from tests.support.staff import bearer
 
 END = datetime(2030, 1, 7, tzinfo=timezone.utc)  # the generated history's last week ends here
 LAST_TWO_WEEKS = "2029-12-24"
@@ -352,13 +353,6 @@ async def gateway(
     yield start
     for c in clients:
         await c.close()
-
-
-async def bearer(c: TestClient, who: str, password: str) -> dict[str, str]:
-    resp = await c.post("/api/auth/login", json={"login": who, "password": password})
-    assert resp.status == 200, await resp.text()
-    c.session.cookie_jar.clear()
-    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
 
 LAMP_QUERY = {"sku": LAMP, "issue_type": "damaged_item", "country": "FR", "from": LAST_TWO_WEEKS}

@@ -37,6 +37,7 @@ from handoff.web.app import create_app
 from shop.catalog import BY_SKU
 from shop.history import History, carrier_for, generate_history
 from shop.policy import load_policies
+from tests.support.staff import bearer
 
 END = datetime(2030, 1, 7, tzinfo=timezone.utc)
 ENDPOINTS = ("trend", "loss", "kpis", "cases")
@@ -106,13 +107,6 @@ async def client(
     await c.start_server()
     yield c
     await c.close()
-
-
-async def bearer(c: TestClient, who: str, password: str) -> dict[str, str]:
-    resp = await c.post("/api/auth/login", json={"login": who, "password": password})
-    assert resp.status == 200, await resp.text()
-    c.session.cookie_jar.clear()
-    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
 
 async def lead_of(c: TestClient) -> dict[str, str]:
