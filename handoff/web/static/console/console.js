@@ -8,7 +8,7 @@ import { $, el, fillSelect, bindLoginForm, currentAccount, logOut, hasRole, reco
 const state = { account: null, socket: null, queue: [], mine: [], now: 0, skew: 0,
                 current: null, transcripts: new Map(), meta: new Map(), order: new Map(),
                 reasons: new Map(), refs: 0, hello: null, typingTimer: 0,
-                lastTypingSent: 0 };
+                lastTypingSent: 0, wantStatus: null };
 
 function flash(text, ok) {
   const f = $("flash");
@@ -69,7 +69,7 @@ function handle(m) {
     case "hello": onHello(m); break;
     case "queue":
       state.queue = m.items; state.mine = m.mine; state.skew = m.now - Date.now() / 1000;
-      $("status").value = m.status; renderLists(); renderHead(); break;
+      $("status").value = state.wantStatus || m.status; renderLists(); renderHead(); break;
     case "transcript":
       state.transcripts.set(m.conversation_id, m.entries);
       state.meta.set(m.conversation_id, { ...m.meta, mine: m.mine });
@@ -117,6 +117,7 @@ function handle(m) {
 
 function onHello(m) {
   state.hello = m;
+  sendWantedStatus();
   const canned = $("canned");
   canned.replaceChildren();
   for (const c of m.canned) {
@@ -316,7 +317,12 @@ function renderOrder(o) {
 }
 
 // ---------- actions ----------
-$("status").addEventListener("change", () => send({ type: "status", status: $("status").value }));
+// A status picked while the socket is still connecting (or reconnecting) is sent once it is
+// open; until then the server's queue frames must not put the old one back on screen.
+function sendWantedStatus() {
+  if (state.wantStatus && send({ type: "status", status: state.wantStatus })) state.wantStatus = null;
+}
+$("status").addEventListener("change", () => { state.wantStatus = $("status").value; sendWantedStatus(); });
 $("claim").addEventListener("click", () => state.current && send({ type: "claim", conversation_id: state.current }));
 $("release").addEventListener("click", () => state.current && send({ type: "release", conversation_id: state.current }));
 $("handback").addEventListener("click", () => state.current && send({ type: "handback", conversation_id: state.current }));
