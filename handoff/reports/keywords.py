@@ -237,7 +237,8 @@ async def add_glosses(
 # --- API ----------------------------------------------------------------------------------
 
 
-def _date(query: Mapping[str, str], name: str) -> str | None:
+def query_date(query: Mapping[str, str], name: str) -> str | None:
+    """A `YYYY-MM-DD` query parameter, or None; anything else is a clear 400."""
     value = query.get(name) or None
     if value is not None:
         try:
@@ -261,7 +262,10 @@ def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int)
 
 
 def parse_query(query: Mapping[str, str]) -> tuple[dict[str, str | None], int, int]:
-    filters: dict[str, str | None] = {"from": _date(query, "from"), "to": _date(query, "to")}
+    filters: dict[str, str | None] = {
+        "from": query_date(query, "from"),
+        "to": query_date(query, "to"),
+    }
     if filters["from"] and filters["to"] and filters["from"] > filters["to"]:
         raise InputError(400, "bad_range", "from must not be after to")
     for name in ("sku", "issue_type", "country", "lang"):

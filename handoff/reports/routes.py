@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import datetime as dt
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -112,13 +111,7 @@ async def export_cases(request: web.Request) -> web.StreamResponse:
 
 
 def _date(request: web.Request, name: str) -> str | None:
-    value = request.query.get(name) or None
-    if value is not None:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise InputError(400, "bad_date", f"{name} must be YYYY-MM-DD") from None
-    return value
+    return keywords.query_date(request.query, name)
 
 
 async def summary(request: web.Request) -> web.Response:
