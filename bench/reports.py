@@ -1,6 +1,7 @@
 """Review-loop numbers: stream → SQL ingestion rate and report query p95 on N cases.
 
     .venv/bin/python bench/reports.py [--cases 1000000] [--events 20000] [--pg auto|URL|none]
+        [--sqlite FILE|none] [--reuse] [--only NAME]
 
 1. Ingestion: `--events` events on a real Redis stream (redis-server on a free port),
    drained by the consumer-group ingestor into the database → events/s; then the stream is
@@ -301,19 +302,41 @@ def _second_page(db: ReportsDB, metric: str) -> object:
     return drilldown.case_list(db, {"issue_type": "size_help"}, metric, 50, first["next"])
 
 
-def measure(url: str, redis_url: str, n_cases: int, n_events: int, runs: int) -> dict[str, Any]:
+def loaded(url: str, n_cases: int) -> bool:
+    """Whether the database at `url` already holds this bench's `n_cases` (for `--reuse`)."""
     engine = sa.create_engine(url, future=True)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS schema_version")
-    engine.dispose()
-    db = ReportsDB(url, zone=ZONE)
-    out: dict[str, Any] = asyncio.run(ingest(db, redis_url, n_events))
-    out["load_s"] = bulk_load(db, n_cases)
-    out["facts_s"] = FACTS_S[-1]
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(sa.select(sa.func.count()).select_from(cases)).scalar()
+                        == n_cases)  # fmt: skip
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def measure(
+    url: str, redis_url: str, n_cases: int, n_events: int, runs: int, reuse: bool, only: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if reuse and loaded(url, n_cases):  # queries only, on the cases a previous run loaded
+        db = ReportsDB(url, zone=ZONE)
+        out = {"events_per_s": None, "load_s": None, "facts_s": None, "replay_unchanged": None}
+    else:
+        engine = sa.create_engine(url, future=True)
+        metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS schema_version")
+        engine.dispose()
+        db = ReportsDB(url, zone=ZONE)
+        out = asyncio.run(ingest(db, redis_url, n_events))
+        out["load_s"] = bulk_load(db, n_cases)
+        out["facts_s"] = FACTS_S[-1]
     out["cases"] = db.count(cases)
     out["p95_ms"] = {}
     for name, fn in report_queries(db).items():
+        if only and only not in name:
+            continue
         slow = name == "KPIs" or name.startswith("KPI table")
         out["p95_ms"][name] = p95(fn, runs if not slow else max(2, runs // 3))
         print(f"  {db.dialect:<10} {name:<24} p95 {out['p95_ms'][name]:8.1f} ms", flush=True)
@@ -342,17 +365,29 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg", default="auto", help="auto (throwaway cluster), a URL, or none")
+    parser.add_argument(
+        "--sqlite", default="", help="SQLite file to use, or none (default: a temp file)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="skip ingestion and loading when the databases already hold --cases cases "
+        "(a kept --sqlite file, a --pg URL): query timings only",
+    )
+    parser.add_argument("--only", default="", help="time only the queries whose name has this")
     args = parser.parse_args()
     results: dict[str, Any] = {}
+    run = (args.cases, args.events, args.runs, args.reuse, args.only)
     with redis_server() as redis_url:
-        with tempfile.TemporaryDirectory() as tmp:
-            sqlite_url = f"sqlite:///{tmp}/bench.sqlite3"
-            results["sqlite"] = measure(sqlite_url, redis_url, args.cases, args.events, args.runs)
+        if args.sqlite != "none":
+            with tempfile.TemporaryDirectory() as tmp:
+                sqlite_url = f"sqlite:///{args.sqlite or tmp + '/bench.sqlite3'}"
+                results["sqlite"] = measure(sqlite_url, redis_url, *run)
         if args.pg == "auto" and postgres.missing() is None:
             with postgres.cluster(fsync=True) as url:
-                results["postgresql"] = measure(url, redis_url, args.cases, args.events, args.runs)
+                results["postgresql"] = measure(url, redis_url, *run)
         elif args.pg not in ("auto", "none"):
-            results["postgresql"] = measure(args.pg, redis_url, args.cases, args.events, args.runs)
+            results["postgresql"] = measure(args.pg, redis_url, *run)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "cases": args.cases,
@@ -360,19 +395,24 @@ def main() -> None:
         "runs": args.runs,
         "cpus": platform.machine(),
     }
-    OUT.write_text(json.dumps({"params": meta, "results": results}, indent=2) + "\n")
+    if not args.only:  # a partial run leaves the last full results in place
+        OUT.write_text(json.dumps({"params": meta, "results": results}, indent=2) + "\n")
     print(f"\n{args.cases:,} cases, {args.events:,} events, p95 of {args.runs} runs (ms)")
     names = list(next(iter(results.values()))["p95_ms"])
     print(f"{'':<24}" + "".join(f"{b:>14}" for b in results))
     rates = (("ingest events/s", "events_per_s"), ("bulk load s", "load_s"))
     for label, key in (*rates, ("of it, KPI facts s", "facts_s")):
-        print(f"{label:<24}" + "".join(f"{r[key]:>14,.1f}" for r in results.values()))
+        print(f"{label:<24}" + "".join(_cell(r[key], "{:>14,.1f}") for r in results.values()))
     print(
         f"{'replay changes nothing':<24}"
-        + "".join(f"{str(r['replay_unchanged']):>14}" for r in results.values())
+        + "".join(_cell(r["replay_unchanged"], "{!s:>14}") for r in results.values())
     )
     for name in names:
         print(f"{name:<24}" + "".join(f"{r['p95_ms'][name]:>14.1f}" for r in results.values()))
+
+
+def _cell(value: object, spec: str) -> str:
+    return f"{'(reused)':>14}" if value is None else spec.format(value)
 
 
 if __name__ == "__main__":

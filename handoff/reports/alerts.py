@@ -17,7 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from handoff.reports.cells import WEEK_S, cells_from_rows
-from handoff.reports.db import ReportsDB, cases, local_day, week_of, weekly_shipped
+from handoff.reports.db import (
+    ReportsDB,
+    cases,
+    local_day,
+    shipped_from_store,
+    week_of,
+    weekly_shipped,
+)
 from handoff.reports.redlight import RedLightConfig, compute_alerts
 from shop.store import ShopStore
 
@@ -31,28 +38,12 @@ def recent_cases(db: ReportsDB, since: float) -> list[dict[str, Any]]:
 
 
 def shipped_rows(store: ShopStore, since: float) -> list[dict[str, Any]]:
-    """One row per order line shipped since `since`, in the week its first scan fell in."""
-    out = []
-    for order in store.all_orders():
-        shipment = order.shipment
-        if shipment is None or not shipment.events:
-            continue
-        at = shipment.events[0].at.timestamp()
-        if at < since:
-            continue
-        for line in order.lines:
-            product = store.product(line.sku)
-            out.append(
-                {
-                    # cells_from_rows places a row by the middle of its week
-                    "week_start": at - WEEK_S / 2,
-                    "sku": line.sku,
-                    "country": order.country,
-                    "supplier": product.supplier if product else None,
-                    "orders": 1,
-                }
-            )
-    return out
+    """One row per order line shipped since `since`, in the week its first scan fell in
+    (`cells_from_rows` places a row by the middle of its week: the scan is that middle)."""
+    return [
+        {**row, "week_start": row["week_start"] - WEEK_S / 2}
+        for row in shipped_from_store(store, since)
+    ]
 
 
 def stored_shipped_rows(db: ReportsDB, since: float) -> list[dict[str, Any]]:

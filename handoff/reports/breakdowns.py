@@ -43,6 +43,9 @@ from handoff.reports.db import (
     weekly_cells,
     weekly_shipped,
 )
+from handoff.reports.db import (
+    case_where as db_case_where,
+)
 
 FILTERS: tuple[str, ...] = ("from", "to", "sku", "country", "issue_type", "supplier")
 FILTERS += ("warehouse", "carrier", "channel", "team", "agent")
@@ -63,20 +66,8 @@ def report_currency() -> str:
 
 
 def case_where(filters: Filters) -> list[Any]:
-    """The WHERE terms of `filters` on the cases table (empty values ignored)."""
-    where: list[Any] = []
-    for name, value in filters.items():
-        if not value:
-            continue
-        if name == "from":
-            where.append(cases.c.day >= value)
-        elif name == "to":
-            where.append(cases.c.day <= value)
-        elif name in FILTERS:
-            where.append(cases.c[name] == value)
-        else:
-            raise ValueError(f"unknown filter {name!r}")
-    return where
+    """The WHERE terms of the reports page's `filters` on the cases table."""
+    return db_case_where(filters, FILTERS)
 
 
 # --- trend -------------------------------------------------------------------------------

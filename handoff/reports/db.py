@@ -95,6 +95,37 @@ def filter_key(name: str) -> Any:
     return sa.func.coalesce(cases.c[name], sa.literal_column("''"))
 
 
+def case_where(
+    filters: Mapping[str, str | None],
+    allowed: Iterable[str] | None = None,
+    covering: bool = False,
+) -> list[Any]:
+    """The WHERE terms of `filters` on the cases table (empty values ignored): `from`/`to`
+    on the shop-local day, any other name on its column. A name outside `allowed` raises
+    ValueError; without `allowed`, a name the table has no column for matches nothing.
+    `covering` reads the off-rollup filters through their covering indexes' key (the
+    summary's choice); without it they stay bare columns, which a GROUP BY needs (see
+    `filter_key`)."""
+    names = None if allowed is None else frozenset(allowed)
+    where: list[Any] = []
+    for name, value in filters.items():
+        if not value:
+            continue
+        if names is not None and name not in names:
+            raise ValueError(f"unknown filter {name!r}")
+        if name == "from":
+            where.append(cases.c.day >= value)
+        elif name == "to":
+            where.append(cases.c.day <= value)
+        elif covering and name in OFF_ROLLUP:
+            where.append(filter_key(name) == value)
+        elif name in cases.c and name not in ("day", "week"):
+            where.append(cases.c[name] == value)
+        else:  # a dimension this store does not keep: nothing matches
+            where.append(sa.false())
+    return where
+
+
 CASE_INDEXES = [
     sa.Index("ix_cases_day_cells", cases.c.day, *[cases.c[n] for n in SUMMARY_COLUMNS]),
     *[
@@ -675,16 +706,28 @@ def _epoch(text: str) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
-def shipped_from_store(store: Any) -> list[dict[str, Any]]:
-    """The shop's order lines shipped, one row each, in the week of their first scan."""
+def shipped_from_store(store: Any, since: float | None = None) -> list[dict[str, Any]]:
+    """The shop's order lines shipped (since `since`), one row each with the product's
+    supplier, at the time of their first scan (`week_start`: any time in the week)."""
     out = []
     for order in store.all_orders():
         shipment = order.shipment
         if shipment is None or not shipment.events:
             continue
         at = shipment.events[0].at.timestamp()
+        if since is not None and at < since:
+            continue
         for line in order.lines:
-            out.append({"week_start": at, "sku": line.sku, "country": order.country, "orders": 1})
+            product = store.product(line.sku)
+            out.append(
+                {
+                    "week_start": at,
+                    "sku": line.sku,
+                    "country": order.country,
+                    "supplier": product.supplier if product else None,
+                    "orders": 1,
+                }
+            )
     return out
 
 

@@ -21,11 +21,10 @@ import sqlalchemy as sa
 
 from handoff.reports.db import (
     DERIVED,
-    OFF_ROLLUP,
     ReportsDB,
+    case_where,
     cases,
     events,
-    filter_key,
     weekly_cells,
 )
 
@@ -116,23 +115,9 @@ def cell_where(part: Mapping[str, str]) -> list[Any]:
 
 
 def case_filter_where(filters: Mapping[str, str | None]) -> list[Any]:
-    """The WHERE terms on `cases` of summary filters; a name the table has no column for
-    matches nothing."""
-    where: list[Any] = []
-    for name, value in filters.items():
-        if not value:
-            continue
-        if name == "from":
-            where.append(cases.c.day >= value)
-        elif name == "to":
-            where.append(cases.c.day <= value)
-        elif name in OFF_ROLLUP:  # read through its covering index (migration 8)
-            where.append(filter_key(name) == value)
-        elif name in cases.c and name not in ("day", "week"):
-            where.append(cases.c[name] == value)
-        else:  # a dimension this store does not keep: nothing matches
-            where.append(sa.false())
-    return where
+    """The WHERE terms on `cases` of summary filters (off-rollup ones through their covering
+    indexes); a name the table has no column for matches nothing."""
+    return case_where(filters, covering=True)
 
 
 def _monday_on_or_after(day: str) -> dt.date:
