@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestClient
 
 from handoff.reports import lifecycle
 from handoff.reports.db import ReportsDB, alert_states
-from tests.unit.reports.test_api import bearer, client, post_csv
+from tests.support.staff import bearer
+from tests.unit.reports.test_api import post_csv
 
-__all__ = ["client"]  # the fixture, imported for pytest
 HEADER = (
     "created_at,order_id,email,country,sku,issue_type,resolution,refund_amount,currency,channel"
 )

@@ -8,17 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from redis.asyncio import Redis
+from aiohttp.test_utils import TestClient
 
-from handoff.dev.gateway import dev_extras
 from handoff.reports import routes
 from handoff.reports.db import ReportsDB, cases
-from handoff.settings import Settings
-from handoff.web.app import create_app
 from tests.support.staff import bearer
 
 HEADER = (
@@ -29,23 +24,6 @@ GOOD = (
     "2026-02-02T10:00:00,XB-1,a@example.com,FR,LAMP-07,damaged_item,return_refund,39.90,EUR,email\n"
     "2026-02-03,UNKNOWN-ORDER,,de,NO-SUCH-SKU,wrong_item,reship,,,\n"
 )
-
-
-@pytest.fixture
-async def client(
-    redis_url: str, db: ReportsDB, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TestClient]:
-    redis = Redis.from_url(redis_url)
-    await redis.flushdb()
-    await redis.close()
-    monkeypatch.setenv("DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SHOP_TIMEZONE", "Europe/Paris")
-    c = TestClient(
-        TestServer(create_app(Settings(redis_url=redis_url, demo_accounts=True), [dev_extras]))
-    )
-    await c.start_server()
-    yield c
-    await c.close()
 
 
 async def post_csv(c: TestClient, lead: dict[str, str], body: bytes, kind: str = "text/csv"):  # type: ignore[no-untyped-def]

@@ -21,10 +21,9 @@ from handoff.dev.launcher import free_port
 from handoff.reports import digest, lifecycle
 from handoff.reports.db import ReportsDB, local_day
 from tests.support.smtp_relay import SmtpRelay
+from tests.support.staff import bearer
 from tests.unit.reports.test_alert_lifecycle import HEADER, firing, spike_csv
-from tests.unit.reports.test_api import bearer, client, post_csv
-
-__all__ = ["client"]
+from tests.unit.reports.test_api import post_csv
 
 
 def tricky_csv(at: float) -> bytes:

@@ -9,18 +9,15 @@ checked against the drill-down the page opens for it: same filters, same count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from aiohttp.test_utils import TestClient, TestServer
-from redis.asyncio import Redis
+from aiohttp.test_utils import TestClient
 
 from handoff.cases.events import Event
-from handoff.dev.gateway import dev_extras
 from handoff.reports import breakdowns, case_facts, kpi_table
 from handoff.reports.db import (
     CASE_INDEXES,
@@ -31,9 +28,7 @@ from handoff.reports.db import (
     schema_version,
     weekly_shipped,
 )
-from handoff.settings import Settings
 from handoff.web import appkeys as K
-from handoff.web.app import create_app
 from shop.catalog import BY_SKU
 from shop.history import History, carrier_for, generate_history
 from shop.policy import load_policies
@@ -91,22 +86,6 @@ def plant_events(db: ReportsDB, h: History) -> dict[str, Any]:
     batch.append(Event("coupon_issued", picked[5]["conversation_id"], coupon, at=1e10))
     db.add_events(batch)
     return {"picked": picked}
-
-
-@pytest.fixture
-async def client(
-    redis_url: str, db: ReportsDB, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TestClient]:
-    redis = Redis.from_url(redis_url)
-    await redis.flushdb()
-    await redis.close()
-    monkeypatch.setenv("DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SHOP_TIMEZONE", "Europe/Paris")
-    app = create_app(Settings(redis_url=redis_url, demo_accounts=True), [dev_extras])
-    c = TestClient(TestServer(app))
-    await c.start_server()
-    yield c
-    await c.close()
 
 
 async def lead_of(c: TestClient) -> dict[str, str]:

@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient
 
 from handoff.reports import queries, summary_groups
 from handoff.reports.db import CASE_INDEXES, CELL_INDEXES, MIGRATIONS, SUPERSEDED, ReportsDB
-from tests.unit.reports.test_api import bearer, client  # noqa: F401 - the fixture
+from tests.support.staff import bearer
+from tests.unit.reports.conftest import generate_cases
 
-T0 = 1767571200.0  # 2026-01-05 00:00 UTC, a Monday (01:00 in Paris)
 SKUS = ("LAMP-07", "MUG-01", "TEE-S", "CAP-02", "BAG-09", None)
 COUNTRIES = ("FR", "DE", "JP", "IT", None)
 ISSUES = ("damaged", "late", "sizing", None)
@@ -43,26 +43,14 @@ FILTERS: list[dict[str, str | None]] = [
 
 
 def _generate(db: ReportsDB, n: int, seed: int) -> None:
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        record = {
-            "case_id": f"G-{i:05d}",
-            "created_at": T0 - 3 * 86400 + rng.random() * 60 * 86400,
-            "sku": rng.choice(SKUS),
-            "country": rng.choice(COUNTRIES),
-            "issue_type": rng.choice(ISSUES),
-            "refund_amount": rng.choice((None, round(rng.random() * 80, 2))),
+    def extra(rng: random.Random) -> dict[str, Any]:
+        return {
             "channel": rng.choice(("chat", "email")),
             "supplier": rng.choice(("Acme", "Borealis")),
             "agent": rng.choice(("alice", "bruno", None)),
         }
-        rows.append(db.case_row(record, "live"))
-    for start in range(0, n, 500):  # incremental rollups, batch by batch
-        db.upsert_cases(rows[start : start + 500])
-    for row in rng.sample(rows, n // 10):  # corrections: the rollups follow
-        row.update(refund_amount=round(rng.random() * 20, 2), country=rng.choice(COUNTRIES))
-    db.upsert_cases(rows)
+
+    generate_cases(db, n, seed, days=60, skus=SKUS, countries=COUNTRIES, issues=ISSUES, extra=extra)
 
 
 def _expected(raw: list[dict[str, Any]], group: tuple[str, ...], top: int) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from handoff.reports import queries
 from handoff.reports.db import ReportsDB, rebuild_case_rollups
+from tests.unit.reports.conftest import generate_cases
 
-T0 = 1767571200.0  # 2026-01-05 00:00 UTC, a Monday (01:00 in Paris)
 SKUS = ("LAMP-07", "MUG-01", "TEE-S", None)
 COUNTRIES = ("FR", "DE", "JP", None)
 ISSUES = ("damaged", "late", "sizing", None)
@@ -29,25 +27,10 @@ FILTERS: list[dict[str, str | None]] = [
 
 
 def _generate(db: ReportsDB, n: int, seed: int) -> None:
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        record = {
-            "case_id": f"G-{i:05d}",
-            "created_at": T0 - 3 * 86400 + rng.random() * 70 * 86400,
-            "sku": rng.choice(SKUS),
-            "country": rng.choice(COUNTRIES),
-            "issue_type": rng.choice(ISSUES),
-            "refund_amount": rng.choice((None, round(rng.random() * 80, 2))),
-        }
-        rows.append(db.case_row(record, "live"))
-    for start in range(0, n, 700):  # incremental rollups, batch by batch
-        db.upsert_cases(rows[start : start + 700])
-    # a later pass corrects some cases (new refund, other country): the rollups follow
-    for row in rng.sample(rows, n // 10):
-        row.update(refund_amount=round(rng.random() * 20, 2), country=rng.choice(COUNTRIES))
-    db.upsert_cases(rows[: n // 2])
-    db.upsert_cases(rows)
+    generate_cases(
+        db, n, seed, days=70, skus=SKUS, countries=COUNTRIES, issues=ISSUES, batch=700,
+        half_first=True,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", [1, 2])
