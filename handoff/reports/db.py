@@ -206,8 +206,9 @@ CELL_INDEXES = [
 ]  # fmt: skip
 # what the migration 8 indexes make redundant (the same leading columns)
 SUPERSEDED = ("ix_cases_day", "ix_weekly_cells_sku", "ix_weekly_cells_country")
-# the loss page's grain (migration 9, handoff/reports/loss_cells.py)
+# the loss page's grain and its sums per breakdown (migrations 9, 10: loss_cells.py)
 loss_cells_table = sa.Table("loss_cells", metadata, *loss_cells.columns())
+loss_by_table = sa.Table("loss_by", metadata, *loss_cells.by_columns())
 # Shopper messages of cases and the keyword terms found in them (migration 6,
 # handoff/reports/keywords.py): a message is stored once per (case, seq); a term once per
 # case (the counts are cases that mention it), in the message's language.
@@ -300,9 +301,12 @@ def _migration_7(conn: Connection) -> None:
 
 
 def rebuild_case_facts(conn: Connection, zone: ZoneInfo) -> int:
-    """Recomputes every case's KPI facts (migration 7, or after a bulk load of cases)."""
+    """Recomputes every case's facts (migration 7, or after a bulk load of cases) and the
+    rollups made of them (KPI, loss)."""
     done = case_facts.rebuild(conn, cases, events, zone)
     kpi_rollup.rebuild(conn, cases, kpi_cells, kpi_times)
+    if sa.inspect(conn).has_table("loss_by"):  # their compensation is a fact
+        loss_cells.rebuild(conn, cases, loss_cells_table, loss_by_table)
     return done
 
 
@@ -315,8 +319,28 @@ def _migration_8(conn: Connection) -> None:
 
 
 def _migration_9(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[loss_cells_table])
-    loss_cells.rebuild(conn, cases, loss_cells_table)
+    metadata.create_all(conn, tables=[loss_cells_table])  # filled by migration 10
+
+
+def _migration_10(conn: Connection) -> None:
+    """Compensation as a case fact (backfilled for the conversations that have some), reship
+    cost and compensation in the loss cells, and `loss_by`; both loss rollups rebuilt."""
+    case_facts.add_columns(conn)
+    paid = sa.select(events.c.conversation_id).where(
+        events.c.kind.in_(case_facts.COMPENSATION_KINDS)
+    )
+    ids = set(
+        conn.execute(sa.select(cases.c.case_id).where(cases.c.conversation_id.in_(paid))).scalars()
+    )
+    zone = conn.info.get("zone") or shop_zone()
+    delta = kpi_rollup.Delta()  # the other facts are recomputed too: the KPI rollups follow
+    kpi_rollup.collect(conn, cases, ids, -1, delta)
+    case_facts.refresh_cases(conn, cases, events, zone, ids)
+    kpi_rollup.collect(conn, cases, ids, 1, delta)
+    kpi_rollup.apply(conn, kpi_cells, kpi_times, delta)
+    loss_cells_table.drop(conn, checkfirst=True)  # migration 9's shape had fewer sums
+    metadata.create_all(conn, tables=[loss_cells_table, loss_by_table])
+    loss_cells.rebuild(conn, cases, loss_cells_table, loss_by_table)
 
 
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
@@ -330,6 +354,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     7: _migration_7,
     8: _migration_8,
     9: _migration_9,
+    10: _migration_10,
 }
 
 
@@ -408,8 +433,8 @@ def rebuild_case_rollups(conn: Connection) -> None:
     refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
     cells = sa.select(cases.c.week, *dims, sa.func.count(), refunds).group_by(cases.c.week, *dims)
     conn.execute(weekly_cells.insert().from_select([c.name for c in weekly_cells.c], cells))
-    if sa.inspect(conn).has_table("loss_cells"):  # migration 4 runs before 9 made it
-        loss_cells.rebuild(conn, cases, loss_cells_table)
+    if sa.inspect(conn).has_table("loss_by"):  # migration 4 runs before 10 made it
+        loss_cells.rebuild(conn, cases, loss_cells_table, loss_by_table)
     for dim in ROLLUP_DIMS:
         key = sa.func.coalesce(cases.c[dim], "-")
         for metric, value in (("cases", sa.func.count()), ("refund", refunds)):
@@ -535,16 +560,25 @@ class ReportsDB:
         return len(new)
 
     def _refresh(
-        self, conn: Connection, ids: set[str], delta: kpi_rollup.Delta | None = None
+        self,
+        conn: Connection,
+        ids: set[str],
+        delta: kpi_rollup.Delta | None = None,
+        losses: loss_cells.Contributions | None = None,
     ) -> None:
-        """The KPI facts of these cases recomputed and the KPI rollups moved by the change
-        (`delta` holds the rows as they were before the write, else they are read here)."""
+        """The KPI facts of these cases recomputed and the KPI and loss rollups moved by the
+        change (`delta` and `losses` hold the rows as they were before the write, else they
+        are read here)."""
         if delta is None:
             delta = kpi_rollup.Delta()
             kpi_rollup.collect(conn, cases, ids, -1, delta)
+        if losses is None:
+            losses = loss_cells.contributions(conn, cases, ids)
         case_facts.refresh_cases(conn, cases, events, self.zone, ids)
         kpi_rollup.collect(conn, cases, ids, 1, delta)
         kpi_rollup.apply(conn, kpi_cells, kpi_times, delta)
+        moved = loss_cells.net(losses, loss_cells.contributions(conn, cases, ids))
+        loss_cells.bump(conn, self._insert, loss_cells_table, loss_by_table, moved)
 
     def case_row(self, record: Mapping[str, Any], source: str) -> dict[str, Any]:
         """A case hash (strings) or an imported row as a `cases` row."""
@@ -582,7 +616,6 @@ class ReportsDB:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(712013)"))
         cols = [cases.c.case_id, cases.c.day, cases.c.week, cases.c.refund_amount]
         cols += [cases.c[d] for d in CELL_DIMS]
-        cols += [cases.c[d] for d in loss_cells.SOURCE if d not in {c.name for c in cols}]
         ids = list(by_id)
         old: list[Mapping[str, Any]] = []
         links = [cases.c.order_id, cases.c.conversation_id]
@@ -597,8 +630,9 @@ class ReportsDB:
                 old.append(r)
         touched = case_facts.touched(conn, cases, orders=orders, conversations=convs)
         touched |= set(by_id)
-        delta = kpi_rollup.Delta()  # the KPI rollups: out with the rows as they were...
+        delta = kpi_rollup.Delta()  # the KPI and loss rollups: out with the rows as they were...
         kpi_rollup.collect(conn, cases, touched, -1, delta)
+        losses = loss_cells.contributions(conn, cases, touched)
         stmt = self._insert(cases)
         stmt = stmt.on_conflict_do_update(
             index_elements=["case_id"],
@@ -609,10 +643,9 @@ class ReportsDB:
             },
         )
         conn.execute(stmt, [by_id[k] for k in sorted(by_id)])
-        self._refresh(conn, touched, delta)  # ...in with them as they are
+        self._refresh(conn, touched, delta, losses)  # ...in with them as they are
         daily: dict[tuple[str, str, str, str], float] = {}
         weekly: dict[tuple[str, ...], list[float]] = {}
-        losses: loss_cells.Cells = {}
         fresh = {r["case_id"]: r for r in by_id.values()}
         for r in old:  # a replayed case (same numbers) moves nothing, not even by 0.0000001
             if all(r[c.name] == fresh[r["case_id"]][c.name] for c in cols):
@@ -624,7 +657,6 @@ class ReportsDB:
                 cell = weekly.setdefault((r["week"], *[r[d] or "" for d in CELL_DIMS]), [0, 0])
                 cell[0] += sign
                 cell[1] += sign * refund
-                loss_cells.add(losses, r, sign)
                 for dim in ROLLUP_DIMS:
                     key = (r["day"], dim, r[dim] or "-", "cases")
                     daily[key] = daily.get(key, 0.0) + sign
@@ -633,7 +665,6 @@ class ReportsDB:
                         daily[key] = daily.get(key, 0.0) + sign * refund
         self._bump(conn, daily)
         self._bump_cells(conn, weekly)
-        loss_cells.bump(conn, self._insert, loss_cells_table, losses)
         return len(by_id) - len(old)
 
     def _bump_cells(self, conn: Connection, cells: Mapping[tuple[str, ...], list[float]]) -> None:

@@ -4,16 +4,12 @@ SKU, supplier, warehouse, carrier or country, with orders shipped and the share 
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
 from handoff.reports import loss_cells
 from handoff.reports.breakdowns import (
-    REFUND_REMEDIES,
     SHIPPED_DIMS,
     Filters,
     _rate,
@@ -22,11 +18,12 @@ from handoff.reports.breakdowns import (
     shipped,
     week_bounds,
 )
-from handoff.reports.db import ReportsDB, cases, events, loss_cells_table
-from shop.catalog import BY_SKU
+from handoff.reports.db import ReportsDB, cases, loss_by_table, loss_cells_table
 from shop.policy import load_policies
 
 CELL_FILTERS = frozenset({*loss_cells.DIMS, "from", "to"}) - {"currency"}
+# (key, currency, cases, refunds in that currency, reship cost USD, compensation USD)
+Groups = list[tuple[Any, Any, Any, Any, Any, Any]]
 
 # --- loss --------------------------------------------------------------------------------
 
@@ -48,68 +45,8 @@ class Money:
         return usd * self.fx.get(self.currency, 1.0)
 
 
-def _num(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _compensation(db: ReportsDB, filters: Filters, by: str, money: Money) -> dict[Any, float]:
-    """Accepted remedies that are no refund and fixed-value coupons, per `by` key of the
-    case they belong to (the event's case id, else its conversation's first case in scope)."""
-    with db.engine.connect() as conn:
-        found = conn.execute(
-            sa.select(events.c.kind, events.c.conversation_id, events.c.data).where(
-                events.c.kind.in_(("remedy_accepted", "coupon_issued"))
-            )
-        ).all()
-        paid: list[tuple[str | None, str | None, float]] = []
-        for kind, conv, raw in found:
-            data = json.loads(raw)
-            amount = _num(data.get("amount") if kind == "remedy_accepted" else data.get("value"))
-            if not amount or (kind == "remedy_accepted" and data.get("remedy") in REFUND_REMEDIES):
-                continue
-            if kind == "coupon_issued" and (
-                data.get("kind") == "percent" or not data.get("currency")
-            ):
-                continue
-            paid.append((data.get("case_id"), conv, money.convert(amount, data.get("currency"))))
-        if not paid:
-            return {}
-        ids = sorted({c for c, _, _ in paid if c})
-        convs = sorted({v for _, v, _ in paid if v})
-        col = cases.c[by]
-        rows = []
-        for chunk_ids, chunk_convs in _chunks(ids, convs):
-            rows += conn.execute(
-                sa.select(cases.c.case_id, cases.c.conversation_id, col)
-                .where(*case_where(filters))
-                .where(
-                    sa.or_(cases.c.case_id.in_(chunk_ids), cases.c.conversation_id.in_(chunk_convs))
-                )
-                .order_by(cases.c.created_at, cases.c.case_id)
-            ).all()
-    key_of_case = {case_id: key for case_id, _, key in rows}
-    key_of_conv: dict[str, Any] = {}
-    for _, conv, key in rows:
-        key_of_conv.setdefault(conv, key)
-    out: dict[Any, float] = defaultdict(float)
-    for case_id, conv, amount in paid:
-        if case_id in key_of_case:
-            out[key_of_case[case_id]] += amount
-        elif case_id is None and conv in key_of_conv:
-            out[key_of_conv[conv]] += amount
-    return out
-
-
-def _chunks(a: list[str], b: list[str], size: int = 500) -> Iterable[tuple[list[str], list[str]]]:
-    for start in range(0, max(len(a), len(b)), size):
-        yield a[start : start + size], b[start : start + size]
-
-
-def _scan_groups(filters: Filters, by: str, weeks: list[str] | None = None) -> Any:
-    """(key, sku, currency, cases, refunds, reships) counted on the cases rows (of `weeks`)."""
+def _scan_groups(conn: Any, filters: Filters, by: str, weeks: list[str] | None = None) -> Groups:
+    """The loss groups counted on the cases rows (of `weeks`)."""
     col = cases.c[by]
     reship = sa.func.sum(sa.case((cases.c.resolution == "reship", 1), else_=0))
     query = sa.select(
@@ -119,30 +56,43 @@ def _scan_groups(filters: Filters, by: str, weeks: list[str] | None = None) -> A
         sa.func.count(),
         sa.func.sum(cases.c.refund_amount),
         reship,
+        sa.func.sum(cases.c.compensation),
     ).where(*case_where(filters))
     if weeks is not None:
         query = query.where(cases.c.week.in_(weeks))
-    return query.group_by(col, cases.c.sku, cases.c.currency)
+    found = []
+    for key, sku, currency, n, refunds, reships, paid in conn.execute(
+        query.group_by(col, cases.c.sku, cases.c.currency)
+    ):
+        cost = int(reships or 0) * loss_cells.reship_cost_usd(sku)
+        found.append((key, currency, n, refunds, cost, paid))
+    return found
 
 
-def _case_groups(conn: Any, filters: Filters, by: str) -> list[Any]:
-    """The loss groups of the cases in scope: from `loss_cells` when every filter is one of
-    its dimensions (the weeks a day filter cuts counted on their cases rows), else a scan."""
+def _rollup_groups(conn: Any, filters: Filters, by: str) -> Groups | None:
+    """The loss groups from the rollups: `loss_by` when only days filter (a whole-week
+    read of one dimension), `loss_cells` when every filter is one of its dimensions; the
+    weeks a day filter cuts counted on their cases rows. None: the filters need a scan."""
     if by not in CELL_FILTERS or any(v and n not in CELL_FILTERS for n, v in filters.items()):
-        return list(conn.execute(_scan_groups(filters, by)))
-    t = loss_cells_table.c
+        return None
+    if by in loss_cells.BY and not any(v for n, v in filters.items() if n not in ("from", "to")):
+        t = loss_by_table.c
+        key, scope = t.key, [t.dim == by]
+    else:
+        t = loss_cells_table.c
+        key = t[by]
+        scope = [t[n] == v for n, v in filters.items() if v and n in loss_cells.DIMS]
     where, cut = week_bounds(t.week, filters)
-    where += [t[n] == v for n, v in filters.items() if v and n in loss_cells.DIMS]
     n_cases = sa.func.sum(t.cases)
-    query = sa.select(t[by], t.sku, t.currency, n_cases, sa.func.sum(t.refunds))
-    query = query.add_columns(sa.func.sum(t.reships)).where(*where)
-    query = query.group_by(t[by], t.sku, t.currency).having(n_cases > 0)
-    found = [
-        (key or None, sku or None, currency or None, n, refunds, reships)
-        for key, sku, currency, n, refunds, reships in conn.execute(query)
+    sums = [sa.func.sum(t[n]) for n in ("refunds", "reship_cost", "compensation")]
+    query = sa.select(key, t.currency, n_cases, *sums).where(*scope, *where)
+    query = query.group_by(key, t.currency).having(n_cases > 0)
+    found: Groups = [
+        (k or None, currency or None, n, refunds, cost, paid)
+        for k, currency, n, refunds, cost, paid in conn.execute(query)
     ]
     if cut:
-        found += conn.execute(_scan_groups(filters, by, cut)).all()
+        found += _scan_groups(conn, filters, by, cut)
     return found
 
 
@@ -155,15 +105,15 @@ def loss(db: ReportsDB, filters: Filters, by: str) -> dict[str, Any]:
         return {"key": key, "cases": 0, "refund": 0.0, "compensation": 0.0, "reship": 0.0}
 
     with db.engine.connect() as conn:
-        for key, sku, currency, n, refunds, reships in _case_groups(conn, filters, by):
-            row = rows.setdefault(key, blank(key))
-            row["cases"] += int(n)
-            row["refund"] += money.convert(float(refunds or 0.0), currency)
-            product = BY_SKU.get(sku or "")
-            if reships and product is not None:
-                row["reship"] += int(reships) * money.from_usd(product.unit_cost_usd)
-    for key, amount in _compensation(db, filters, by, money).items():
-        rows.setdefault(key, blank(key))["compensation"] += amount
+        groups = _rollup_groups(conn, filters, by)
+        if groups is None:
+            groups = _scan_groups(conn, filters, by)
+    for key, currency, n, refunds, cost, paid in groups:
+        row = rows.setdefault(key, blank(key))
+        row["cases"] += int(n)
+        row["refund"] += money.convert(float(refunds or 0.0), currency)
+        row["reship"] += money.from_usd(float(cost or 0.0))
+        row["compensation"] += money.from_usd(float(paid or 0.0))
     per_key = shipped(db, filters, by) if by in SHIPPED_DIMS else {}
     scope = (
         sum(shipped(db, filters).values()) if by != "carrier" and not filters.get("carrier") else 0

@@ -24,7 +24,14 @@ import sqlalchemy as sa
 
 from handoff.cases.events import Event
 from handoff.reports import breakdowns, loss
-from handoff.reports.db import ReportsDB, loss_cells_table, schema_version, weekly_cells
+from handoff.reports.db import (
+    ReportsDB,
+    cases,
+    loss_by_table,
+    loss_cells_table,
+    schema_version,
+    weekly_cells,
+)
 from shop.history import History, carrier_for, generate_history
 
 PINNED = Path(__file__).with_name("trend_loss_pinned.json")
@@ -139,14 +146,24 @@ def test_trend_and_loss_match_the_pinned_numbers(db: ReportsDB) -> None:
 
 
 def test_the_rollups_serve_what_they_can(db: ReportsDB) -> None:
-    """Trend and loss under cell filters read the rollups (a nudged cell shows), others scan."""
+    """Trend and loss under cell filters read the rollups (a nudged cell shows), others scan;
+    the unfiltered loss reads `loss_by`."""
     load(db)
     with db.writer.begin() as conn:
         conn.execute(sa.update(loss_cells_table).values(cases=loss_cells_table.c.cases + 1))
+        conn.execute(sa.update(loss_by_table).values(cases=loss_by_table.c.cases + 1000))
         conn.execute(sa.update(weekly_cells).values(cases=weekly_cells.c.cases + 1))
-        cells = conn.execute(sa.select(sa.func.count()).select_from(loss_cells_table)).scalar()
+        count = sa.select(sa.func.count())
+        by_carrier = conn.execute(
+            count.select_from(loss_by_table).where(loss_by_table.c.dim == "carrier")
+        ).scalar()
+        lamp = [loss_cells_table.c[n] == v for n, v in FILTER_SETS[5].items()]
+        cells = conn.execute(count.select_from(loss_cells_table).where(*lamp)).scalar()
     want = json.loads(PINNED.read_text(encoding="utf-8"))
-    assert loss.loss(db, {}, "carrier")["total"]["cases"] == 3107 + cells
+    assert by_carrier and cells
+    assert loss.loss(db, {}, "carrier")["total"]["cases"] == 3107 + 1000 * by_carrier
+    got = loss.loss(db, FILTER_SETS[5], "supplier")["total"]["cases"]
+    assert got == want["loss 5 supplier"]["total"]["cases"] + cells  # loss_cells
     assert loss.loss(db, FILTER_SETS[7], "sku") == want["loss 7 sku"]  # by channel: a scan
     trend = breakdowns.trend(db, FILTER_SETS[2], "country")
     assert trend != want["trend 2 country"]
@@ -156,11 +173,15 @@ def test_the_rollups_serve_what_they_can(db: ReportsDB) -> None:
     assert breakdowns.trend(db, FILTER_SETS[7], "sku") == want["trend 7 sku"]  # a scan
 
 
-def test_migration_9_backfills_an_existing_database(db: ReportsDB) -> None:
+def test_migrations_9_and_10_backfill_an_existing_database(db: ReportsDB) -> None:
+    """A database from before the loss rollups and the compensation fact: the migrations
+    rebuild both and backfill compensation from the stored events."""
     load(db)
-    with db.engine.begin() as conn:  # back to a schema before migration 9
+    with db.engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE loss_cells"))
-        conn.execute(schema_version.delete().where(schema_version.c.version == 9))
+        conn.execute(sa.text("DROP TABLE loss_by"))
+        conn.execute(sa.update(cases).values(compensation=None))
+        conn.execute(schema_version.delete().where(schema_version.c.version.in_((9, 10))))
     db.migrate()
     want = json.loads(PINNED.read_text(encoding="utf-8"))
     for i, filters in enumerate(FILTER_SETS):
