@@ -19,8 +19,9 @@ shop-local days, both included. Definitions:
 - CSAT: a conversation's lowest answer (1-5); low is <= 2; the response rate is answered
   over asked. Complaint rate: cases over the orders shipped in scope (`weekly_shipped`).
 - loss: refunds (`refund_amount`), compensation (accepted remedies that are no refund, and
-  fixed-value coupons, from events) and reship cost (the SKU's unit cost per reshipped case),
-  all converted to `REPORT_CURRENCY` with the shop's exchange rates.
+  fixed-value coupons, from events; each on the case its event names, else on its
+  conversation's first case: the `compensation` fact) and reship cost (the SKU's unit cost
+  per reshipped case), all converted to `REPORT_CURRENCY` with the shop's exchange rates.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ LOSS_DIMS = frozenset(loss_cells.DIMS) - {"currency"}  # loss_cells': the rest o
 LOSS_BY = ("issue_type", "sku", "supplier", "warehouse", "carrier", "country")
 KPI_BY = ("all", "team", "agent")
 SHIPPED_DIMS = ("sku", "country", "supplier", "warehouse")
-REFUND_REMEDIES = frozenset({"refund_without_return", "partial_refund", "return_refund"})
 TOP = 8
 MAX_LIMIT = 200
 Filters = Mapping[str, str | None]
