@@ -27,7 +27,6 @@ shop-local days, both included. Definitions:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -59,10 +58,6 @@ SHIPPED_DIMS = ("sku", "country", "supplier", "warehouse")
 TOP = 8
 MAX_LIMIT = 200
 Filters = Mapping[str, str | None]
-
-
-def report_currency() -> str:
-    return os.environ.get("REPORT_CURRENCY", "EUR").strip().upper() or "EUR"
 
 
 def case_where(filters: Filters) -> list[Any]:

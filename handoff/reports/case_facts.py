@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from handoff.reports import compensation
 from handoff.reports.business_hours import business_hours
 
 REOPEN_S = 7 * 86400.0
@@ -65,8 +66,6 @@ INDEXES = {
 }
 CHUNK = 500
 HANDOFF_KINDS = ("escalated", "queued")
-COMPENSATION_KINDS = ("remedy_accepted", "coupon_issued")
-REFUND_REMEDIES = frozenset({"refund_without_return", "partial_refund", "return_refund"})
 AGENT_KINDS = ("claimed", "first_human_reply", "closed")
 
 
@@ -158,71 +157,9 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def paid_usd(
-    kind: str, data: dict[str, Any], report_currency: str, fx: dict[str, float]
-) -> float | None:
-    """What a compensation event paid, in USD: an accepted remedy that is no refund (refunds
-    are the case's `refund_amount`) or a fixed-value coupon with a currency; else None. A
-    currency the rates do not know counts as the report currency."""
-    raw: Any = data.get("amount") if kind == "remedy_accepted" else data.get("value")
-    try:
-        amount = float(raw)
-    except (TypeError, ValueError):
-        return None
-    if not amount or not math.isfinite(amount):
-        return None
-    if kind == "remedy_accepted" and data.get("remedy") in REFUND_REMEDIES:
-        return None
-    if kind == "coupon_issued" and (data.get("kind") == "percent" or not data.get("currency")):
-        return None
-    currency = str(data.get("currency") or report_currency).upper()
-    if currency not in fx:
-        currency = report_currency
-    return amount / fx.get(currency, 1.0)
-
-
-def _compensations(conn: Connection, cases: sa.Table, events: sa.Table, rows: list[Any]) -> Any:
-    """Compensation in USD per case id of the fetched rows (see the module docstring)."""
-    from handoff.reports.breakdowns import report_currency
-    from shop.policy import load_policies
-
-    convs = sorted({r[14] for r in rows if r[14] is not None})
-    if not convs:
-        return {}
-    currency, fx = report_currency(), load_policies().fx_per_usd
-    wanted = {r[0] for r in rows}
-    out: dict[str, float] = {}
-    for start in range(0, len(convs), CHUNK):
-        chunk = convs[start : start + CHUNK]
-        first: dict[str, str] = {}
-        ids: set[str] = set()
-        query = sa.select(cases.c.conversation_id, cases.c.case_id).where(
-            cases.c.conversation_id.in_(chunk)
-        )
-        for conv, case_id in conn.execute(query.order_by(cases.c.created_at, cases.c.case_id)):
-            first.setdefault(conv, case_id)
-            ids.add(case_id)
-        found = sa.select(events.c.kind, events.c.conversation_id, events.c.data).where(
-            events.c.conversation_id.in_(chunk), events.c.kind.in_(COMPENSATION_KINDS)
-        )
-        for kind, conv, raw in conn.execute(found):
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                continue
-            usd = paid_usd(kind, data, currency, fx) if isinstance(data, dict) else None
-            if usd is None:
-                continue
-            named = data.get("case_id")
-            owner = (named if named in ids else None) if named else first.get(conv)
-            if owner is not None and owner in wanted:
-                out[str(owner)] = out.get(str(owner), 0.0) + usd
-    return out
-
-
 def compute(rows: list[Any], zone: ZoneInfo, paid: Any = None) -> list[list[Any]]:
     """The facts of fetched rows, as [case_id, *COLUMNS] lists (NaN stored as NULL);
-    `paid`: compensation per case id (`_compensations`)."""
+    `paid`: compensation per case id (`compensation.per_case`)."""
     if not rows:
         return []
     cols = list(zip(*rows, strict=True))
@@ -278,7 +215,7 @@ def refresh(
 ) -> int:
     """Recomputes the facts of the cases `where` selects (every case when None)."""
     rows = list(conn.execute(_facts_query(conn, cases, events, where)).all())
-    paid = _compensations(conn, cases, events, rows)
+    paid = compensation.per_case(conn, cases, events, [(r[0], r[14]) for r in rows])
     sql = sa.text(_update_sql(conn.dialect.name))
     for start in range(0, len(rows), 20_000):
         facts = compute(rows[start : start + 20_000], zone, paid)

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from handoff.cases.events import Event
 from handoff.cases.schema import CASE_FIELDS
-from handoff.reports import case_facts, kpi_rollup, loss_cells
+from handoff.reports import case_facts, compensation, kpi_rollup, loss_cells
 from shop.catalog import BY_SKU
 from shop.sourcing import SUPPLIERS, warehouse_for
 
@@ -326,9 +326,7 @@ def _migration_10(conn: Connection) -> None:
     """Compensation as a case fact (backfilled for the conversations that have some), reship
     cost and compensation in the loss cells, and `loss_by`; both loss rollups rebuilt."""
     case_facts.add_columns(conn)
-    paid = sa.select(events.c.conversation_id).where(
-        events.c.kind.in_(case_facts.COMPENSATION_KINDS)
-    )
+    paid = sa.select(events.c.conversation_id).where(events.c.kind.in_(compensation.KINDS))
     ids = set(
         conn.execute(sa.select(cases.c.case_id).where(cases.c.conversation_id.in_(paid))).scalars()
     )

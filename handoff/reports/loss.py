@@ -14,10 +14,10 @@ from handoff.reports.breakdowns import (
     Filters,
     _rate,
     case_where,
-    report_currency,
     shipped,
     week_bounds,
 )
+from handoff.reports.compensation import report_currency
 from handoff.reports.db import ReportsDB, cases, loss_by_table, loss_cells_table
 from shop.policy import load_policies
 
