@@ -27,7 +27,7 @@ from handoff.rasa_client import with_token
 CONFIRM_ROUNDS = 2  # rounds in a row in which only the new model answered
 MIN_ROUND_ANSWERS = 3  # answers from the not-busy workers a round needs to count
 EMPTY_ROUNDS = 3  # rounds nobody else answered in: a single-worker server
-MAX_ROUNDS = 12
+MAX_ROUNDS = 40  # under load many rounds get too few answers to count (deadline bounds it)
 SETTLE_S = 0.03  # Sanic reads the PUT and starts loading within a few ms
 CONFIRM_POLLS = 8  # a last look on fresh connections
 POLL_GAP_S = 0.02
