@@ -8,8 +8,10 @@ loading worker's event loop, and a blocked worker accepts no connections. So eac
 sends a PUT (one worker reloads the new model, harmlessly) and, while it loads, asks
 /status on fresh connections: only the other workers can answer. A stale answer gets a
 PUT of its own, which can only reach a worker that is not busy, i.e. a stale one. Two
-rounds in a row with only new answers confirm; a server where nobody else ever answers is
-a single worker. The result says honestly whether it was confirmed.
+rounds in a row with only new answers, and enough of them, confirm: a small model loads in
+a few tens of milliseconds, so one round may catch only one or two answers, and the
+answers of the rounds in a row add up. A server where nobody else ever answers is a single
+worker. The result says honestly whether it was confirmed.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from handoff.errors import InputError
 from handoff.rasa_client import with_token
 
 CONFIRM_ROUNDS = 2  # rounds in a row in which only the new model answered
-MIN_ROUND_ANSWERS = 3  # answers from the not-busy workers a round needs to count
-EMPTY_ROUNDS = 3  # rounds nobody else answered in: a single-worker server
-MAX_ROUNDS = 40  # under load many rounds get too few answers to count (deadline bounds it)
+CONFIRM_ANSWERS = 6  # new answers from the not-busy workers those rounds need in all
+EMPTY_ROUNDS = 3  # rounds in a row nobody else answered in, and never anyone: one worker
+MAX_ROUNDS = 40
 SETTLE_S = 0.03  # Sanic reads the PUT and starts loading within a few ms
 CONFIRM_POLLS = 8  # a last look on fresh connections
 POLL_GAP_S = 0.02
@@ -37,7 +39,7 @@ ACTIVATE_DEADLINE_S = 300
 async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[str, Any]:
     """PUT the model until every worker runs it; see the module docstring."""
     stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0, "other_worker_answers": 0}
-    confirmed_rounds = empty_rounds = 0
+    streak = streak_answers = empty_rounds = 0
     deadline = time.monotonic() + ACTIVATE_DEADLINE_S
     # a fresh connection per request: keep-alive would pin every request to one worker
     async with aiohttp.ClientSession(
@@ -68,8 +70,8 @@ async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[st
 
         await put()  # one worker runs it now
         while (
-            confirmed_rounds < CONFIRM_ROUNDS
-            and empty_rounds < EMPTY_ROUNDS
+            not (streak >= CONFIRM_ROUNDS and streak_answers >= CONFIRM_ANSWERS)
+            and not (empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0)
             and stats["rounds"] < MAX_ROUNDS
             and time.monotonic() < deadline
         ):
@@ -94,16 +96,17 @@ async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[st
             await blocker
             stats["other_worker_answers"] += fresh
             if stale:
-                confirmed_rounds = 0
-            elif fresh >= MIN_ROUND_ANSWERS:
-                confirmed_rounds += 1
-            elif fresh == 0:
+                streak = streak_answers = empty_rounds = 0
+            elif fresh:
+                streak, streak_answers, empty_rounds = streak + 1, streak_answers + fresh, 0
+            else:
                 empty_rounds += 1  # nobody else answered while one worker was busy
         finals = [await current() for _ in range(CONFIRM_POLLS)]
     all_new = all(name == path.name for name in finals)
     single = empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0
+    seen_all = streak >= CONFIRM_ROUNDS and streak_answers >= CONFIRM_ANSWERS
     return {
-        "confirmed": all_new and (confirmed_rounds >= CONFIRM_ROUNDS or single),
+        "confirmed": all_new and (seen_all or single),
         "single_worker": single,
         **stats,
     }

@@ -27,6 +27,7 @@ from handoff.dev.gateway import dev_extras
 from handoff.errors import InputError
 from handoff.settings import Settings
 from handoff.trainer import files
+from handoff.trainer.activation import load_everywhere
 from handoff.trainer.evaluation import compare
 from handoff.trainer.inbox import Inbox, group
 from handoff.trainer.models import ModelRegistry
@@ -844,6 +845,22 @@ async def test_activation_reaches_every_worker_and_rolls_back(
     finally:
         await server.close()
         await redis.close()
+
+
+async def test_a_model_that_loads_in_milliseconds_is_still_confirmed_on_every_worker() -> None:
+    # a small model loads so fast that one round catches one or two answers from the other
+    # worker: the rounds in a row add up (this ran out of rounds, unconfirmed, before)
+    fake = FakeRasa("model-aaa.tar.gz", load_s=0.045)
+    server = TestServer(fake.app())
+    await server.start_server()
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        outcome = await load_everywhere(url, Path("/models/model-fast.tar.gz"))
+        assert outcome["confirmed"] and not outcome["single_worker"], outcome
+        assert fake.workers == ["model-fast.tar.gz"] * 2 and set(fake.puts) == {0, 1}
+        assert outcome["rounds"] < 40, outcome
+    finally:
+        await server.close()
 
 
 # ---------------------------------------------------------------- inbox on the real stack
