@@ -293,9 +293,15 @@ def awaiting_free_text(tracker: Tracker) -> bool:
     return tracker.get_slot("pending_request") in FREE_TEXT_HANDLERS
 
 
+# what a shopper says to drop the step we are in, not to answer it: a bare "cancel", "hủy"
+# or "إلغاء" while we wait for an address is never the address (the cancel flow that runs
+# instead asks yes/no before it cancels anything)
+LEAVES_FREE_TEXT = {"human_handoff", "deny", "goodbye", "cancel_order"}
+
+
 def await_free_text(ctx: Ctx) -> bool:
     """When we asked for free text (a new address), this message is it, whatever its intent."""
-    if not awaiting_free_text(ctx.tracker) or ctx.intent in {"human_handoff", "deny", "goodbye"}:
+    if not awaiting_free_text(ctx.tracker) or ctx.intent in LEAVES_FREE_TEXT:
         return False
     FREE_TEXT_HANDLERS[str(ctx.slot("pending_request"))](ctx)
     return True

@@ -212,6 +212,21 @@ def test_change_address_captures_the_next_message(store, fresh_action_state) -> 
     assert shipped.shipment.tracking_number in texts(messages)
 
 
+def test_a_bare_cancel_while_we_wait_for_an_address_is_not_the_address(store, fresh_action_state) -> None:  # type: ignore[no-untyped-def]
+    waiting = order_where(store, "processing")
+    waiting_slots = {"pending_request": "new_address", "verified_order": waiting.order_id}
+    events, messages = run_action(
+        ActionCancelOrder(),
+        make_tracker("hủy", "cancel_order", slots=waiting_slots, metadata={"language": "vi"}),
+    )
+    slots = slot_events(events)
+    assert slots["pending_request"] is None
+    offer = json.loads(slots["pending_offer"])  # the cancel flow asks before it cancels
+    assert offer["kind"] == "cancel" and offer["order_id"] == waiting.order_id
+    # and "hủy" was not recorded as the new address
+    assert not [c for c in fresh_action_state.cases.values() if c["issue_type"] == "change_address"]
+
+
 def test_customs_answer_depends_on_country_and_total(store) -> None:  # type: ignore[no-untyped-def]
     us = order_where(store, "delivered", country="US")
     _, messages = run_action(ActionCustomsDuties(), verified(us, "duties?", "customs_duties"))
