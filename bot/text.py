@@ -6,9 +6,13 @@ import unicodedata
 
 import regex
 
-# Full-width ASCII (ＸＢ－２０４５１８) to ASCII, one character for one so offsets stay valid.
+# Full-width ASCII (ＸＢ－２０４５１８) to ASCII, and the digits Arabic, Persian and Thai
+# keyboards type (٢٩٠٤١٣, ۲۹۰۴۱۳, ๒๙๐๔๑๓) to ASCII digits: one character for one, so
+# offsets stay valid and an order number is the same whichever digits it was typed in.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
+for _zero in (0x0660, 0x06F0, 0x0E50):
+    _FULLWIDTH.update({_zero + i: 0x30 + i for i in range(10)})
 
 
 def fold_width(text: str) -> str:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+import unicodedata
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,11 +26,16 @@ from shop.tracking import settled
 ORDER_ID_RE = re.compile(r"^(?:XB)?-?\s*(\d{6})$", re.IGNORECASE)
 
 
+def ascii_digits(digits: str) -> str:
+    """'٢٩٠٤١٣' (Arabic-Indic), '۲۹۰۴۱۳' (Persian), '๒๙๐๔๑๓' (Thai), '２９０４１３' -> '290413'."""
+    return "".join(str(unicodedata.decimal(c)) for c in digits)
+
+
 def normalize_order_id(raw: str) -> str | None:
-    """'xb204518', '#XB-204518', '204518' -> 'XB-204518'; anything else -> None."""
-    cleaned = raw.strip().lstrip("#").replace(" ", "").upper()
+    """'xb204518', '#XB-204518', '204518', 'XB-٢٠٤٥١٨' -> 'XB-204518'; anything else -> None."""
+    cleaned = unicodedata.normalize("NFKC", raw).strip().lstrip("#").replace(" ", "").upper()
     match = ORDER_ID_RE.match(cleaned)
-    return f"XB-{match.group(1)}" if match else None
+    return f"XB-{ascii_digits(match.group(1))}" if match else None
 
 
 class ShopStore(ABC):

@@ -18,6 +18,7 @@ from email.utils import getaddresses, parseaddr
 
 from handoff.channels.email.htmltext import html_to_text
 from handoff.channels.email.quotes import new_text
+from shop.store import ascii_digits
 
 ALLOWED_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "application/pdf"}
@@ -182,7 +183,7 @@ def find_order_id(*texts: str) -> str | None:
     for text in texts:
         match = _ORDER.search(text or "")
         if match:
-            return f"XB-{match.group(1)}"
+            return f"XB-{ascii_digits(match.group(1))}"
     return None
 
 

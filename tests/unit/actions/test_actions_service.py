@@ -212,7 +212,7 @@ def test_change_address_captures_the_next_message(store, fresh_action_state) -> 
     assert shipped.shipment.tracking_number in texts(messages)
 
 
-def test_a_bare_cancel_while_we_wait_for_an_address_is_not_the_address(store, fresh_action_state) -> None:  # type: ignore[no-untyped-def]
+def test_bare_cancel_when_asked_for_an_address_is_not_it(store, fresh_action_state) -> None:  # type: ignore[no-untyped-def]
     waiting = order_where(store, "processing")
     waiting_slots = {"pending_request": "new_address", "verified_order": waiting.order_id}
     events, messages = run_action(

@@ -43,6 +43,11 @@ def test_order_number_in_subject_and_hash_form() -> None:
     assert parse(build("call 0301234567").as_bytes(), DOMAIN, 10).order_id is None
 
 
+def test_order_number_typed_in_arabic_indic_digits() -> None:
+    mail = build("السلام عليكم، طلبي رقم XB-٢٠٤٥١٩ ما وصل")
+    assert parse(mail.as_bytes(), DOMAIN, 10).order_id == "XB-204519"
+
+
 @pytest.mark.parametrize(
     "attribution",
     [
