@@ -13,7 +13,7 @@ from typing import Any
 import regex
 import yaml
 
-from bot.text import fold_width, spans
+from bot.text import fold_digits, spans
 
 PATTERN_DIR = Path(__file__).with_name("patterns")
 ORDER_RE = r"^(?i:xb-?\d{6}|\d{6})$"
@@ -177,7 +177,7 @@ def extract(text: str) -> list[dict[str, Any]]:
     """Entities as Rasa expects them: entity, value, start, end (offsets into `text`)."""
     if not text or not text.strip():
         return []
-    folded = fold_width(text)
+    folded = fold_digits(text)
     doc = _nlp()(folded)
     toks = spans(folded)
     out: list[dict[str, Any]] = []
