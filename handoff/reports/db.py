@@ -12,7 +12,8 @@ array unpacked by the database, `RETURNING` the ids that were new) inside a writ
 (`BEGIN IMMEDIATE` on SQLite, an advisory lock around case upserts on PostgreSQL), so two
 gateways ingesting at once still count each row once. `weekly_cells` (migration 4) holds
 cases and refunds per (week, issue type, SKU, country) for the summary table; migration 8 adds
-covering indexes for its grouped form (`summary_groups.py`). Every call here
+covering indexes for its grouped form (`summary_groups.py`); `day_cells` (migration 11) holds
+the same per day, for the days of a week a date range cuts. Every call here
 is blocking: the gateway runs them in a thread executor (`ReportsDB.run`).
 """
 
@@ -204,6 +205,19 @@ CELL_INDEXES = [
     sa.Index("ix_weekly_cells_country_week", *[weekly_cells.c[n] for n in
              ("country", "week", "issue_type", "sku", "cases", "refunds")]),
 ]  # fmt: skip
+# migration 11: the same cells per day (with the day's shop week), for the days of the weeks
+# a date range cuts: the summary never reads the cases table unless a filter needs it
+day_cells = sa.Table(
+    "day_cells",
+    metadata,
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("issue_type", sa.String(80), primary_key=True),
+    sa.Column("sku", sa.String(120), primary_key=True),
+    sa.Column("country", sa.String(16), primary_key=True),
+    sa.Column("week", sa.String(10), nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("refunds", sa.Float, nullable=False),
+)
 # what the migration 8 indexes make redundant (the same leading columns)
 SUPERSEDED = ("ix_cases_day", "ix_weekly_cells_sku", "ix_weekly_cells_country")
 # the loss page's grain and its sums per breakdown (migrations 9, 10: loss_cells.py)
@@ -341,6 +355,11 @@ def _migration_10(conn: Connection) -> None:
     loss_cells.rebuild(conn, cases, loss_cells_table, loss_by_table)
 
 
+def _migration_11(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[day_cells])
+    _rebuild_cells(conn, day_cells, cases.c.day, cases.c.week)
+
+
 # Numbered explicitly (never renumber a landed step): a step is applied once, in number order.
 # 2 was never used: it stays free; 7 belongs to another branch (it may land after 8).
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -353,6 +372,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     8: _migration_8,
     9: _migration_9,
     10: _migration_10,
+    11: _migration_11,
 }
 
 
@@ -425,12 +445,11 @@ def backfill_derived(conn: Connection) -> None:
 
 def rebuild_case_rollups(conn: Connection) -> None:
     """Recomputes the case rollups from the cases table (a backfill, or after a bulk load)."""
-    conn.execute(weekly_cells.delete())
     conn.execute(daily_rollups.delete().where(daily_rollups.c.dimension.in_(ROLLUP_DIMS)))
-    dims = [sa.func.coalesce(cases.c[d], "") for d in CELL_DIMS]
     refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
-    cells = sa.select(cases.c.week, *dims, sa.func.count(), refunds).group_by(cases.c.week, *dims)
-    conn.execute(weekly_cells.insert().from_select([c.name for c in weekly_cells.c], cells))
+    _rebuild_cells(conn, weekly_cells, cases.c.week)
+    if sa.inspect(conn).has_table("day_cells"):  # migration 4 runs before 11 made it
+        _rebuild_cells(conn, day_cells, cases.c.day, cases.c.week)
     if sa.inspect(conn).has_table("loss_by"):  # migration 4 runs before 10 made it
         loss_cells.rebuild(conn, cases, loss_cells_table, loss_by_table)
     for dim in ROLLUP_DIMS:
@@ -442,6 +461,16 @@ def rebuild_case_rollups(conn: Connection) -> None:
                 query = query.having(sa.func.sum(cases.c.refund_amount) != 0)
             names = ["date", "dimension", "key", "metric", "value"]
             conn.execute(daily_rollups.insert().from_select(names, query))
+
+
+def _rebuild_cells(conn: Connection, table: sa.Table, *grain: Any) -> None:
+    """`weekly_cells` (grain: week) or `day_cells` (day, week) from the cases table."""
+    conn.execute(table.delete())
+    dims = [sa.func.coalesce(cases.c[d], "") for d in CELL_DIMS]
+    refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0)
+    cells = sa.select(*grain, *dims, sa.func.count(), refunds).group_by(*grain, *dims)
+    names = [c.name for c in grain] + list(CELL_DIMS) + ["cases", "refunds"]
+    conn.execute(table.insert().from_select(names, cells))
 
 
 def database_url() -> str:
@@ -644,6 +673,7 @@ class ReportsDB:
         self._refresh(conn, touched, delta, losses)  # ...in with them as they are
         daily: dict[tuple[str, str, str, str], float] = {}
         weekly: dict[tuple[str, ...], list[float]] = {}
+        by_day: dict[tuple[str, ...], list[float]] = {}
         fresh = {r["case_id"]: r for r in by_id.values()}
         for r in old:  # a replayed case (same numbers) moves nothing, not even by 0.0000001
             if all(r[c.name] == fresh[r["case_id"]][c.name] for c in cols):
@@ -652,9 +682,13 @@ class ReportsDB:
         for sign, group in ((-1.0, gone), (1.0, list(fresh.values()))):
             for r in group:
                 refund = float(r["refund_amount"] or 0.0)
-                cell = weekly.setdefault((r["week"], *[r[d] or "" for d in CELL_DIMS]), [0, 0])
-                cell[0] += sign
-                cell[1] += sign * refund
+                dims = [r[d] or "" for d in CELL_DIMS]
+                for cell in (
+                    weekly.setdefault((r["week"], *dims), [0, 0]),
+                    by_day.setdefault((r["day"], *dims, r["week"]), [0, 0]),
+                ):
+                    cell[0] += sign
+                    cell[1] += sign * refund
                 for dim in ROLLUP_DIMS:
                     key = (r["day"], dim, r[dim] or "-", "cases")
                     daily[key] = daily.get(key, 0.0) + sign
@@ -662,23 +696,31 @@ class ReportsDB:
                         key = (r["day"], dim, r[dim] or "-", "refund")
                         daily[key] = daily.get(key, 0.0) + sign * refund
         self._bump(conn, daily)
-        self._bump_cells(conn, weekly)
+        self._bump_cells(conn, weekly_cells, ("week", *CELL_DIMS), weekly)
+        self._bump_cells(conn, day_cells, ("day", *CELL_DIMS, "week"), by_day)
         return len(by_id) - len(old)
 
-    def _bump_cells(self, conn: Connection, cells: Mapping[tuple[str, ...], list[float]]) -> None:
+    def _bump_cells(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        names: tuple[str, ...],
+        cells: Mapping[tuple[str, ...], list[float]],
+    ) -> None:
+        """Moves `weekly_cells` or `day_cells` (keyed by `names`) by what a write changed."""
         changed = [
-            dict(zip(("week", *CELL_DIMS), key, strict=True), cases=int(n), refunds=refund)
+            dict(zip(names, key, strict=True), cases=int(n), refunds=refund)
             for key, (n, refund) in sorted(cells.items())
             if n or refund
         ]
         if not changed:
             return
-        stmt = self._insert(weekly_cells)
+        stmt = self._insert(table)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["week", *CELL_DIMS],
+            index_elements=[c.name for c in table.primary_key],
             set_={
-                "cases": weekly_cells.c.cases + stmt.excluded.cases,
-                "refunds": weekly_cells.c.refunds + stmt.excluded.refunds,
+                "cases": table.c.cases + stmt.excluded.cases,
+                "refunds": table.c.refunds + stmt.excluded.refunds,
             },
         )
         conn.execute(stmt, changed)

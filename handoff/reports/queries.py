@@ -1,7 +1,7 @@
 """Report reads on the SQL store: the issue × product × country × week table, KPIs, export.
 
-The summary table reads the `weekly_cells` rollup whenever its filters allow (see
-`summary_table`) and the cases table otherwise; both give the same rows.
+The summary table reads the `weekly_cells` and `day_cells` rollups whenever its filters allow
+(see `summary_table`) and the cases table otherwise; both give the same rows.
 
 Filters combine (AND); dates are shop-local days (`YYYY-MM-DD`, both ends included). KPIs
 come from events: handoff rate and bot containment over conversations started in the range,
@@ -24,6 +24,7 @@ from handoff.reports.db import (
     ReportsDB,
     case_where,
     cases,
+    day_cells,
     events,
     weekly_cells,
 )
@@ -49,9 +50,9 @@ Summary = list[dict[str, Any]]
 def summary_table(db: ReportsDB, filters: Mapping[str, str | None]) -> Summary:
     """Case counts and refunds per (issue_type, sku, country, week).
 
-    Served from `weekly_cells` when every filter is one it keeps (dates, country, SKU, issue
-    type): whole weeks of the range come from the rollup, the days of a week cut by `from` or
-    `to` from the cases table (see `summary_plan`). Any other filter reads the cases table.
+    Served from the rollups when every filter is one they keep (dates, country, SKU, issue
+    type): whole weeks of the range from `weekly_cells`, the days of a week cut by `from` or
+    `to` from `day_cells` (see `summary_plan`). Any other filter reads the cases table.
     Rows are ordered by week, cases (most first), issue type, SKU and country; a missing
     dimension is None.
     """
@@ -59,6 +60,9 @@ def summary_table(db: ReportsDB, filters: Mapping[str, str | None]) -> Summary:
     for source, part in summary_plan(filters):
         if source == "cases":
             rows += summary_from_cases(db, part)
+            continue
+        if source == "days":
+            rows += _summary_rows(db, _days_query(part))
             continue
         cells = weekly_cells.c
         query = sa.select(
@@ -77,8 +81,9 @@ Plan = list[tuple[str, dict[str, str]]]
 def summary_plan(filters: Mapping[str, str | None]) -> Plan:
     """Where the summary of `filters` comes from, in week order: ("cells", filters) reads
     `weekly_cells` (its `from`/`to` are then the first and last whole week's Monday),
-    ("cases", filters) the cases table (the days of a week cut by the range, or everything
-    when a filter is one the rollup does not keep). The parts cover disjoint weeks."""
+    ("days", filters) `day_cells` (the days of a week cut by the range), ("cases", filters)
+    the cases table (everything, when a filter is one the rollups do not keep). The parts
+    cover disjoint weeks."""
     active = {k: v for k, v in filters.items() if v}
     if not set(active) <= CELL_FILTERS:
         return [("cases", active)]
@@ -86,11 +91,11 @@ def summary_plan(filters: Mapping[str, str | None]) -> Plan:
     first = _monday_on_or_after(start) if start else None
     last = _full_week_ending_by(end) if end else None
     if first and last and first > last:  # no whole week in the range
-        return [("cases", active)]
+        return [("days", active)]
     plan: Plan = []
     if first and start and first.isoformat() > start:
         edge = (first - dt.timedelta(days=1)).isoformat()
-        plan.append(("cases", {**active, "to": min(edge, end or edge)}))
+        plan.append(("days", {**active, "to": min(edge, end or edge)}))
     weeks = {k: v for k, v in active.items() if k not in ("from", "to")}
     if first:
         weeks["from"] = first.isoformat()
@@ -98,7 +103,7 @@ def summary_plan(filters: Mapping[str, str | None]) -> Plan:
         weeks["to"] = last.isoformat()
     plan.append(("cells", weeks))
     if last and end and (last + dt.timedelta(days=6)).isoformat() < end:
-        plan.append(("cases", {**active, "from": (last + dt.timedelta(days=7)).isoformat()}))
+        plan.append(("days", {**active, "from": (last + dt.timedelta(days=7)).isoformat()}))
     return plan
 
 
@@ -112,6 +117,27 @@ def cell_where(part: Mapping[str, str]) -> list[Any]:
     if "to" in part:
         where.append(cells.week <= part["to"])
     return where
+
+
+def day_where(part: Mapping[str, str]) -> list[Any]:
+    """The WHERE terms on `day_cells` of a ("days", filters) part of a summary plan."""
+    days = day_cells.c
+    where = [days.cases > 0]
+    where += [days[n] == part[n] for n in ("country", "sku", "issue_type") if n in part]
+    if "from" in part:
+        where.append(days.day >= part["from"])
+    if "to" in part:
+        where.append(days.day <= part["to"])
+    return where
+
+
+def _days_query(part: Mapping[str, str]) -> sa.sql.Select:
+    """A ("days", filters) part as summary rows: its days' cells added up per week."""
+    days = day_cells.c
+    dims = [days.issue_type, days.sku, days.country]
+    n = sa.func.sum(days.cases)
+    query = sa.select(*dims, days.week, n, sa.func.sum(days.refunds)).where(*day_where(part))
+    return query.group_by(*dims, days.week).order_by(days.week, sa.desc(n), *dims)
 
 
 def case_filter_where(filters: Mapping[str, str | None]) -> list[Any]:

@@ -1,11 +1,12 @@
 """The summary grouped as the reports page shows it: cases per chosen dimensions × week.
 
 `grouped_summary(db, filters, group, top)` answers in one SQL statement on the same sources as
-`queries.summary_table` (whole weeks from `weekly_cells` when the filters allow, cut weeks and
-other filters from the cases table; see `queries.summary_plan`): the cells are grouped by
-issue type plus the chosen dimensions and week into a CTE, and from it come the `top` largest
-groups (most cases first, then by their keys) with their weekly cells, the number of groups,
-the weekly and overall totals and the cases per issue type. A missing dimension is None.
+`queries.summary_table` (whole weeks from `weekly_cells` and cut weeks from `day_cells` when
+the filters allow, other filters from the cases table; see `queries.summary_plan`): the cells
+are grouped by issue type plus the chosen dimensions and week into a CTE, and from it come
+the `top` largest groups (most cases first, then by their keys) with their weekly cells, the
+number of groups, the weekly and overall totals and the cases per issue type. A missing
+dimension is None.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from handoff.reports.db import ReportsDB, cases, weekly_cells
-from handoff.reports.queries import case_filter_where, cell_where, summary_plan
+from handoff.reports.db import ReportsDB, cases, day_cells, weekly_cells
+from handoff.reports.queries import case_filter_where, cell_where, day_where, summary_plan
 
 DIMS = ("issue_type", "sku", "country")
 DEFAULT_TOP = 40
@@ -32,14 +33,15 @@ def parse_group(text: str) -> tuple[str, ...]:
 
 
 class _Part:
-    """One part of a summary plan as SQL: the `weekly_cells` rows it covers, or its cases
-    grouped by (issue type, the group's dimensions, week) in a CTE (read several times)."""
+    """One part of a summary plan as SQL: the `weekly_cells` or `day_cells` rows it covers, or
+    its cases grouped by (issue type, the group's dimensions, week) in a CTE (read several
+    times)."""
 
     def __init__(self, source: str, filters: Mapping[str, str], dims: tuple[str, ...], i: int):
-        if source == "cells":
-            self.table: Any = weekly_cells
-            self.n, self.refunds = weekly_cells.c.cases, weekly_cells.c.refunds
-            self.where = cell_where(filters)
+        if source in ("cells", "days"):
+            self.table: Any = weekly_cells if source == "cells" else day_cells
+            self.n, self.refunds = self.table.c.cases, self.table.c.refunds
+            self.where = cell_where(filters) if source == "cells" else day_where(filters)
             return
         keys = [sa.func.coalesce(cases.c[d], "").label(d) for d in dims]
         refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0).label("refunds")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from handoff.reports import queries
-from handoff.reports.db import ReportsDB, rebuild_case_rollups
+from handoff.reports.db import ReportsDB, rebuild_case_rollups, schema_version
 from tests.unit.reports.conftest import generate_cases
 
 SKUS = ("LAMP-07", "MUG-01", "TEE-S", None)
@@ -59,3 +60,26 @@ def test_a_filter_the_rollup_does_not_keep_reads_the_table(db: ReportsDB) -> Non
     assert queries.summary_table(db, {"supplier_of_nothing": "x"}) == []
     everything = queries.summary_table(db, {"channel": None})
     assert sum(r["cases"] for r in everything) == 400
+
+
+def test_cut_weeks_are_served_by_day_cells_not_the_cases_table(db: ReportsDB) -> None:
+    _generate(db, 1500, 4)
+    for filters in FILTERS:
+        if set(k for k, v in filters.items() if v) <= queries.CELL_FILTERS:
+            sources = [source for source, _ in queries.summary_plan(filters)]
+            assert "cases" not in sources, (filters, sources)
+    assert [s for s, _ in queries.summary_plan(FILTERS[5])] == ["days", "cells", "days"]
+    assert [s for s, _ in queries.summary_plan(FILTERS[8])] == ["days"]  # inside one week
+    assert [s for s, _ in queries.summary_plan({"channel": "chat"})] == ["cases"]
+
+
+def test_migration_11_builds_day_cells_for_an_existing_database(db: ReportsDB) -> None:
+    _generate(db, 1200, 5)
+    want = {str(f): queries.summary_table(db, f) for f in FILTERS}
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE day_cells"))
+        conn.execute(schema_version.delete().where(schema_version.c.version == 11))
+    db.migrate()
+    for filters in FILTERS:
+        assert queries.summary_table(db, filters) == want[str(filters)], filters
+        assert queries.summary_table(db, filters) == queries.summary_from_cases(db, filters)
