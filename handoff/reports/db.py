@@ -178,16 +178,25 @@ alert_states = sa.Table(
 )
 
 
-# the summary's grain; a missing dimension is stored as "" (case rows never hold "")
+def _cell_columns(grain: str, *extra: sa.Column[Any]) -> list[sa.Column[Any]]:
+    """A summary cell keyed by `grain` (week or day): a missing dimension is stored as ""
+    (case rows never hold "")."""
+    return [
+        sa.Column(grain, sa.String(10), primary_key=True),
+        sa.Column("issue_type", sa.String(80), primary_key=True),
+        sa.Column("sku", sa.String(120), primary_key=True),
+        sa.Column("country", sa.String(16), primary_key=True),
+        *extra,
+        sa.Column("cases", sa.Integer, nullable=False),
+        sa.Column("refunds", sa.Float, nullable=False),
+    ]
+
+
+# the summary's grain
 weekly_cells = sa.Table(
     "weekly_cells",
     metadata,
-    sa.Column("week", sa.String(10), primary_key=True),
-    sa.Column("issue_type", sa.String(80), primary_key=True),
-    sa.Column("sku", sa.String(120), primary_key=True),
-    sa.Column("country", sa.String(16), primary_key=True),
-    sa.Column("cases", sa.Integer, nullable=False),
-    sa.Column("refunds", sa.Float, nullable=False),
+    *_cell_columns("week"),
     # the summary's order, covering: the unfiltered table is read without a sort
     sa.Index(
         "ix_weekly_cells_order", "week", sa.desc("cases"), "issue_type", "sku", "country", "refunds"
@@ -208,15 +217,7 @@ CELL_INDEXES = [
 # migration 11: the same cells per day (with the day's shop week), for the days of the weeks
 # a date range cuts: the summary never reads the cases table unless a filter needs it
 day_cells = sa.Table(
-    "day_cells",
-    metadata,
-    sa.Column("day", sa.String(10), primary_key=True),
-    sa.Column("issue_type", sa.String(80), primary_key=True),
-    sa.Column("sku", sa.String(120), primary_key=True),
-    sa.Column("country", sa.String(16), primary_key=True),
-    sa.Column("week", sa.String(10), nullable=False),
-    sa.Column("cases", sa.Integer, nullable=False),
-    sa.Column("refunds", sa.Float, nullable=False),
+    "day_cells", metadata, *_cell_columns("day", sa.Column("week", sa.String(10), nullable=False))
 )
 # what the migration 8 indexes make redundant (the same leading columns)
 SUPERSEDED = ("ix_cases_day", "ix_weekly_cells_sku", "ix_weekly_cells_country")

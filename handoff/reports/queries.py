@@ -107,27 +107,17 @@ def summary_plan(filters: Mapping[str, str | None]) -> Plan:
     return plan
 
 
-def cell_where(part: Mapping[str, str]) -> list[Any]:
-    """The WHERE terms on `weekly_cells` of a ("cells", filters) part of a summary plan."""
-    cells = weekly_cells.c
+def cell_where(part: Mapping[str, str], days: bool = False) -> list[Any]:
+    """The WHERE terms on `weekly_cells` of a ("cells", filters) part of a summary plan, or
+    with `days` on `day_cells` of a ("days", filters) part."""
+    cells = (day_cells if days else weekly_cells).c
+    grain = cells.day if days else cells.week
     where = [cells.cases > 0]
     where += [cells[n] == part[n] for n in ("country", "sku", "issue_type") if n in part]
     if "from" in part:
-        where.append(cells.week >= part["from"])
+        where.append(grain >= part["from"])
     if "to" in part:
-        where.append(cells.week <= part["to"])
-    return where
-
-
-def day_where(part: Mapping[str, str]) -> list[Any]:
-    """The WHERE terms on `day_cells` of a ("days", filters) part of a summary plan."""
-    days = day_cells.c
-    where = [days.cases > 0]
-    where += [days[n] == part[n] for n in ("country", "sku", "issue_type") if n in part]
-    if "from" in part:
-        where.append(days.day >= part["from"])
-    if "to" in part:
-        where.append(days.day <= part["to"])
+        where.append(grain <= part["to"])
     return where
 
 
@@ -136,7 +126,8 @@ def _days_query(part: Mapping[str, str]) -> sa.sql.Select:
     days = day_cells.c
     dims = [days.issue_type, days.sku, days.country]
     n = sa.func.sum(days.cases)
-    query = sa.select(*dims, days.week, n, sa.func.sum(days.refunds)).where(*day_where(part))
+    query = sa.select(*dims, days.week, n, sa.func.sum(days.refunds))
+    query = query.where(*cell_where(part, days=True))
     return query.group_by(*dims, days.week).order_by(days.week, sa.desc(n), *dims)
 
 

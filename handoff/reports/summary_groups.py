@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from handoff.reports.db import ReportsDB, cases, day_cells, weekly_cells
-from handoff.reports.queries import case_filter_where, cell_where, day_where, summary_plan
+from handoff.reports.queries import case_filter_where, cell_where, summary_plan
 
 DIMS = ("issue_type", "sku", "country")
 DEFAULT_TOP = 40
@@ -41,7 +41,7 @@ class _Part:
         if source in ("cells", "days"):
             self.table: Any = weekly_cells if source == "cells" else day_cells
             self.n, self.refunds = self.table.c.cases, self.table.c.refunds
-            self.where = cell_where(filters) if source == "cells" else day_where(filters)
+            self.where = cell_where(filters, days=source == "days")
             return
         keys = [sa.func.coalesce(cases.c[d], "").label(d) for d in dims]
         refunds = sa.func.coalesce(sa.func.sum(cases.c.refund_amount), 0.0).label("refunds")
