@@ -6,12 +6,11 @@ import unicodedata
 
 import regex
 
+from shop.dates import ASCII_DIGITS
+
 # Full-width ASCII (ＸＢ－２０４５１８) to ASCII, one character for one so offsets stay valid.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
-# The digits Arabic, Persian and Thai keyboards type (٢٩٠٤١٣, ۲۹۰۴۱۳, ๒๙๐๔๑๓) to ASCII,
-# also one for one: an order number or a size is the same whichever digits it was typed in.
-_DIGITS = {zero + i: 0x30 + i for zero in (0x0660, 0x06F0, 0x0E50) for i in range(10)}
 
 
 def fold_width(text: str) -> str:
@@ -19,9 +18,10 @@ def fold_width(text: str) -> str:
 
 
 def fold_digits(text: str) -> str:
-    """Full width and other digit systems to ASCII (for entities; the classifier reads the
-    text as typed)."""
-    return text.translate(_FULLWIDTH).translate(_DIGITS)
+    """Full width and Arabic, Persian and Thai digits (٢٩٠٤١٣) to ASCII, one for one: an order
+    number or a size is the same whichever digits it was typed in (for entities; the
+    classifier reads the text as typed)."""
+    return text.translate(_FULLWIDTH).translate(ASCII_DIGITS)
 
 
 # A token is one of: a run of Han characters, of hiragana, of katakana, of Thai, or a word of

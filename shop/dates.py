@@ -28,13 +28,15 @@ from datetime import date, timedelta
 
 # --- normalisation --------------------------------------------------------------------
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹๐๑๒๓๔๕๖๗๘๙", "0123456789" * 3)
+# the digits Arabic, Persian and Thai keyboards type, to ASCII (one character for one): dates,
+# order numbers (shop.store) and entities (bot.text) read them all through this table
+ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹๐๑๒๓๔๕๖๗๘๙", "0123456789" * 3)
 _MARKS = re.compile("[\u0300-\u036f\u064b-\u065f\u0670\u0640]")  # Latin accents, harakat, tatweel
 
 
 def fold(text: str) -> str:
     """Lower case, no Latin accents or Arabic vowel marks, ASCII digits, single spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_DIGITS)).lower()
+    text = unicodedata.normalize("NFKD", text.translate(ASCII_DIGITS)).lower()
     text = _MARKS.sub("", text).replace("’", "'").replace("ـ", "")
     return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text))
 

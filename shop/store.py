@@ -19,6 +19,7 @@ from typing import Any
 
 from shop import coupons
 from shop.catalog import BY_SKU, PRODUCTS
+from shop.dates import ASCII_DIGITS
 from shop.models import Customer, Order, OrderLine, Product, Refund, Shipment, ShipmentEvent
 from shop.policy import Policies, load_policies
 from shop.tracking import settled
@@ -26,16 +27,11 @@ from shop.tracking import settled
 ORDER_ID_RE = re.compile(r"^(?:XB)?-?\s*(\d{6})$", re.IGNORECASE)
 
 
-def ascii_digits(digits: str) -> str:
-    """'٢٩٠٤١٣' (Arabic-Indic), '۲۹۰۴۱۳' (Persian), '๒๙๐๔๑๓' (Thai), '２９０４１３' -> '290413'."""
-    return "".join(str(unicodedata.decimal(c)) for c in digits)
-
-
 def normalize_order_id(raw: str) -> str | None:
     """'xb204518', '#XB-204518', '204518', 'XB-٢٠٤٥١٨' -> 'XB-204518'; anything else -> None."""
-    cleaned = unicodedata.normalize("NFKC", raw).strip().lstrip("#").replace(" ", "").upper()
-    match = ORDER_ID_RE.match(cleaned)
-    return f"XB-{ascii_digits(match.group(1))}" if match else None
+    cleaned = unicodedata.normalize("NFKC", raw).translate(ASCII_DIGITS)
+    match = ORDER_ID_RE.match(cleaned.strip().lstrip("#").replace(" ", "").upper())
+    return f"XB-{match.group(1)}" if match else None
 
 
 class ShopStore(ABC):

@@ -40,6 +40,13 @@ async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[st
     """PUT the model until every worker runs it; see the module docstring."""
     stats = {"puts": 0, "polls": 0, "rounds": 0, "stale_answers": 0, "other_worker_answers": 0}
     streak = streak_answers = empty_rounds = 0
+
+    def seen_all() -> bool:  # rounds in a row with only new answers, and enough of them
+        return streak >= CONFIRM_ROUNDS and streak_answers >= CONFIRM_ANSWERS
+
+    def single() -> bool:  # nobody but the loading worker ever answered
+        return empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0
+
     deadline = time.monotonic() + ACTIVATE_DEADLINE_S
     # a fresh connection per request: keep-alive would pin every request to one worker
     async with aiohttp.ClientSession(
@@ -70,8 +77,8 @@ async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[st
 
         await put()  # one worker runs it now
         while (
-            not (streak >= CONFIRM_ROUNDS and streak_answers >= CONFIRM_ANSWERS)
-            and not (empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0)
+            not seen_all()
+            and not single()
             and stats["rounds"] < MAX_ROUNDS
             and time.monotonic() < deadline
         ):
@@ -103,10 +110,8 @@ async def load_everywhere(rasa_url: str, path: Path, token: str = "") -> dict[st
                 empty_rounds += 1  # nobody else answered while one worker was busy
         finals = [await current() for _ in range(CONFIRM_POLLS)]
     all_new = all(name == path.name for name in finals)
-    single = empty_rounds >= EMPTY_ROUNDS and stats["other_worker_answers"] == 0
-    seen_all = streak >= CONFIRM_ROUNDS and streak_answers >= CONFIRM_ANSWERS
     return {
-        "confirmed": all_new and (seen_all or single),
-        "single_worker": single,
+        "confirmed": all_new and (seen_all() or single()),
+        "single_worker": single(),
         **stats,
     }

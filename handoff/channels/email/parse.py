@@ -18,7 +18,7 @@ from email.utils import getaddresses, parseaddr
 
 from handoff.channels.email.htmltext import html_to_text
 from handoff.channels.email.quotes import new_text
-from shop.store import ascii_digits
+from shop.store import normalize_order_id
 
 ALLOWED_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "application/pdf"}
@@ -183,7 +183,7 @@ def find_order_id(*texts: str) -> str | None:
     for text in texts:
         match = _ORDER.search(text or "")
         if match:
-            return f"XB-{ascii_digits(match.group(1))}"
+            return normalize_order_id(match.group(0))
     return None
 
 
