@@ -1,4 +1,4 @@
-"""Order numbers as shoppers type them, and the sample store finding the order."""
+"""Order numbers as shoppers type them (other digit systems, full width, #, spaces): one id."""
 
 from __future__ import annotations
 
